@@ -1,0 +1,328 @@
+"""Reps, holds and cues from a stream of measures. Pure: no I/O, no clocks; time comes in.
+
+A rep is counted from the movement cycle: the drive measure rises `enter` above its rest level
+and comes back below `exit` (hysteresis, so jitter at a threshold never counts twice). The rep
+is then graded on its top: the stretch where the drive stays within `top_band` (a fraction of
+the rep's own amplitude) of its peak. A rep that stops short is still a rep, with its faults.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.specs import CueSpec, ExerciseSpec
+
+REST_TRACKING_PER_S = 0.5  # how fast the rest level follows slow drift (1/s)
+CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
+START_FRACTION = 0.3  # a rep starts where the drive was last within this part of `enter`
+WARMUP_S = 0.5  # the first moments of a track only learn the rest level (pose estimates settle)
+REST_SETTLE_S = 0.8  # still this long in the lower part of the range: the rep is over ...
+LOW_FRACTION = 0.35  # ... where "lower part" is below this fraction of the rep's amplitude
+
+
+@dataclass
+class RepRecord:
+    index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    hold_s: float
+    top_start_s: float
+    top_end_s: float
+    side: str | None = None
+    faults: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class HoldRecord:
+    index: int
+    side: str | None
+    start_s: float
+    end_s: float
+    seconds: float
+    faults: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CueEpisode:
+    cue: str
+    start_s: float
+    end_s: float
+    rep: int | None
+    hold: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened on one frame: a rep or hold finished, or a cue was raised."""
+
+    kind: str  # "rep" | "hold" | "cue"
+    name: str  # the cue name, or "rep"/"hold"
+    index: int | None = None
+
+
+class _Debounce:
+    """A condition that must persist `persist_s` to switch on, and stop to switch off."""
+
+    def __init__(self, persist_s: float) -> None:
+        self.persist_s = persist_s
+        self.since: float | None = None
+        self.on_since: float | None = None
+
+    def update(self, t: float, failing: bool) -> str | None:
+        if not failing:
+            self.since = None
+            if self.on_since is not None:
+                self.on_since = None
+                return "off"
+            return None
+        if self.since is None:
+            self.since = t
+        if self.on_since is None and t - self.since >= self.persist_s:
+            self.on_since = self.since
+            return "on"
+        return None
+
+
+def _median(values: list[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.median(finite)) if finite else float("nan")
+
+
+class Engine:
+    """Feeds on (t, measures) frame by frame; `update` returns this frame's events."""
+
+    def __init__(self, spec: ExerciseSpec) -> None:
+        self.spec = spec
+        self.reps: list[RepRecord] = []
+        self.holds: list[HoldRecord] = []
+        self.warnings: list[CueEpisode] = []
+        self.shown: dict[str, float] = {}  # cue -> time it last applied (for display)
+        self.phase = "rest"
+        self.side: str | None = None
+        self.t = 0.0
+        self._always = {c.name: _Debounce(c.persist_s) for c in spec.cues if c.when == "always"}
+        self._always_start: dict[str, float] = {}
+        # rep state
+        self._rest_level: float | None = None
+        self._rest_t = 0.0
+        self._buffer: list[tuple[float, dict[str, float]]] = []
+        self._last_t: float | None = None
+        self._track_start = 0.0
+
+    # ---- read-only views for overlay and session -------------------------------------------
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
+
+    @property
+    def good_reps(self) -> int:
+        return sum(1 for r in self.reps if not r.faults)
+
+    def active_cues(self, t: float) -> list[CueSpec]:
+        """Corrections to show now, most recent first."""
+        names = [n for n, last in self.shown.items() if t - last <= CUE_SHOW_S]
+        names.sort(key=lambda n: -self.shown[n])
+        return [self.spec.cue(n) for n in names]
+
+    def current_top_s(self) -> float:
+        """Seconds spent at the top of the rep in progress (0 outside a top)."""
+        if self.phase != "top" or not self._buffer:
+            return 0.0
+        window = self._top_window()
+        return window[1] - window[0] if window else 0.0
+
+    # ---- the frame step --------------------------------------------------------------------
+    def update(self, t: float, values: dict[str, float]) -> list[Event]:
+        self.t = t
+        events = self._update_always(t, values)
+        if self.spec.reps is not None:
+            events += self._update_reps(t, values)
+        return events
+
+    def finish(self, t: float) -> None:
+        """Close cue episodes still open at the end of the video."""
+        for name, start in list(self._always_start.items()):
+            self._record_always(name, start, t)
+        self._always_start.clear()
+
+    # ---- cues that apply on every frame (view, visibility, posture) ------------------------
+    def _update_always(self, t: float, values: dict[str, float]) -> list[Event]:
+        events = []
+        for cue in self.spec.cues:
+            if cue.when != "always":
+                continue
+            value = values.get(cue.measure or "", float("nan"))
+            if not math.isfinite(value):
+                continue  # unseen: hold the cue's state
+            change = self._always[cue.name].update(t, cue.fails(value))
+            if change == "on":
+                on_since = self._always[cue.name].on_since
+                self._always_start[cue.name] = t if on_since is None else on_since
+                events.append(Event("cue", cue.name))
+            elif change == "off" and cue.name in self._always_start:
+                self._record_always(cue.name, self._always_start.pop(cue.name), t)
+            if cue.name in self._always_start:
+                self.shown[cue.name] = t
+        return events
+
+    def _record_always(self, name: str, start: float, end: float) -> None:
+        in_rep = self.phase != "rest"
+        rep = len(self.reps) + 1 if in_rep else None
+        self.warnings.append(CueEpisode(name, round(start, 3), round(end, 3), rep, None,
+                                        self.spec.cue(name).message))
+
+    # ---- reps ------------------------------------------------------------------------------
+    def _update_reps(self, t: float, values: dict[str, float]) -> list[Event]:
+        rs = self.spec.reps
+        assert rs is not None
+        drive = values.get(rs.drive, float("nan"))
+        if not math.isfinite(drive):
+            return []  # landmarks unseen: hold the state
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
+        self._last_t = t
+        if self._rest_level is None or t - self._track_start < WARMUP_S:
+            if self._rest_level is None:
+                self._track_start = t
+            self._rest_level = drive
+            self._rest_t = t
+            return []
+        amplitude = drive - self._rest_level
+        events: list[Event] = []
+        if self.phase == "rest":
+            if amplitude >= rs.enter:
+                self.phase = "up"
+                self._buffer = [(t, values)]
+            else:
+                # Follow the rest level: at once downwards, slowly upwards (feet re-placed).
+                if drive < self._rest_level:
+                    self._rest_level = drive
+                else:
+                    self._rest_level += min(REST_TRACKING_PER_S * dt, 1.0) * (drive - self._rest_level)
+                if amplitude <= START_FRACTION * rs.enter:
+                    self._rest_t = t  # the last moment still truly at rest: the rep starts here
+            return events
+        self._buffer.append((t, values))
+        if amplitude < rs.exit or self._settled_low(t):
+            events += self._finish_rep(t)
+            self.phase = "rest"
+            self._rest_t = t
+            self._rest_level = min(self._rest_level + rs.exit, drive)
+            return events
+        window = self._top_window()
+        at_top = window is not None and window[1] >= t
+        if at_top:
+            self.phase = "top"
+            if t - window[0] >= rs.settle_s and self._settled():
+                for cue in self._grade_top(window):
+                    self.shown[cue] = t
+        elif self.phase == "top":
+            self.phase = "down"
+            faults, _ = self._grade(window)
+            for cue in faults:
+                self.shown[cue] = t
+        return events
+
+    def _settled_low(self, t: float) -> bool:
+        """Back down and still, but above the old rest level (feet or hands were re-placed)."""
+        if self.phase != "down":
+            return False
+        recent = [v[self.spec.reps.drive] for tt, v in self._buffer if tt >= t - REST_SETTLE_S]
+        if self._buffer[0][0] > t - REST_SETTLE_S or len(recent) < 3:
+            return False
+        drives = self._drives()
+        peak = float(drives.max())
+        low = max(recent) - self._rest_level < LOW_FRACTION * (peak - self._rest_level)
+        return low and max(recent) - min(recent) <= self._band(peak) / 2
+
+    def _drives(self) -> np.ndarray:
+        rs = self.spec.reps
+        assert rs is not None
+        return np.array([v[rs.drive] for _, v in self._buffer])
+
+    def _top_window(self) -> tuple[float, float] | None:
+        """(start, end) of the top: frames around the peak within the band of it."""
+        rs = self.spec.reps
+        assert rs is not None and self._rest_level is not None
+        drives = self._drives()
+        peak = int(np.argmax(drives))
+        floor = drives[peak] - self._band(drives[peak])
+        lo = peak
+        while lo > 0 and drives[lo - 1] >= floor:
+            lo -= 1
+        hi = peak
+        while hi < len(drives) - 1 and drives[hi + 1] >= floor:
+            hi += 1
+        return self._buffer[lo][0], self._buffer[hi][0]
+
+    def _band(self, peak: float) -> float:
+        rs = self.spec.reps
+        assert rs is not None and self._rest_level is not None
+        return max(rs.top_band * (peak - self._rest_level), rs.top_band_min)
+
+    def _settled(self) -> bool:
+        """The drive has stopped rising: the person is holding the top, not passing through."""
+        rs = self.spec.reps
+        assert rs is not None and self._rest_level is not None
+        t_now, now = self._buffer[-1][0], self._buffer[-1][1][rs.drive]
+        past = [v[rs.drive] for t, v in self._buffer if t <= t_now - rs.settle_s]
+        if not past:
+            return False
+        return abs(now - past[-1]) <= self._band(max(v[rs.drive] for _, v in self._buffer)) / 2
+
+    def _top_values(self, window: tuple[float, float]) -> dict[str, float]:
+        names = self.spec.measures.keys()
+        inside = [v for t, v in self._buffer if window[0] <= t <= window[1]]
+        return {n: _median([v[n] for v in inside]) for n in names}
+
+    def _grade_top(self, window: tuple[float, float]) -> list[str]:
+        top = self._top_values(window)
+        return [c.name for c in self.spec.cues
+                if c.when == "top" and c.measure and math.isfinite(top[c.measure])
+                and c.fails(top[c.measure])]
+
+    def _grade(self, window: tuple[float, float]) -> tuple[list[str], dict[str, float]]:
+        top = self._top_values(window)
+        metrics = {f"{n}_top": round(v, 3) for n, v in top.items()}
+        metrics["hold_s"] = round(window[1] - window[0], 3)
+        faults = self._grade_top(window)
+        faults += [c.name for c in self.spec.cues
+                   if c.when == "rep" and c.measure in metrics and c.fails(metrics[c.measure])]
+        return faults, metrics
+
+    def _finish_rep(self, t: float) -> list[Event]:
+        rs = self.spec.reps
+        assert rs is not None
+        start = self._rest_t
+        if t - start < rs.min_rep_s or len(self._buffer) < 2:
+            return []
+        window = self._top_window()
+        assert window is not None
+        faults, metrics = self._grade(window)
+        drives = self._drives()
+        peak_t = self._buffer[int(np.argmax(drives))][0]
+        index = len(self.reps) + 1
+        # Faults seen during the rep from frame-wise cues (not view problems) belong to it too.
+        for ep in self.warnings:
+            cue = self.spec.cue(ep.cue)
+            if ep.rep == index and cue.when == "always" and cue.name not in faults and _is_fault(cue):
+                faults.append(cue.name)
+        for name in faults:
+            self.warnings.append(CueEpisode(name, round(window[0], 3), round(window[1], 3), index,
+                                            None, self.spec.cue(name).message))
+        self.reps.append(RepRecord(index, round(start, 3), round(peak_t, 3), round(t, 3),
+                                   metrics["hold_s"], round(window[0], 3), round(window[1], 3),
+                                   self.side, faults, metrics))
+        return [Event("rep", "rep", index)] + [Event("cue", f, index) for f in faults]
+
+
+VIEW_CUES = ("body_not_visible", "wrong_view")
+
+
+def _is_fault(cue: CueSpec) -> bool:
+    return cue.name not in VIEW_CUES

@@ -1,0 +1,108 @@
+"""Drawing: skeleton, the judged angle at its joint, the correction, counters. Reads, never decides."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from formcheck.measures import landmark
+from formcheck.pose import SKELETON
+from formcheck.session import FrameState
+from formcheck.specs import ExerciseSpec
+
+# Colours are RGB: frames are drawn before the H.264 encoder, which takes RGB.
+GOOD = (60, 220, 90)
+BAD = (255, 70, 60)
+BONE = (235, 235, 235)
+TEXT = (255, 255, 255)
+PANEL = (20, 20, 20)
+FONT = cv2.FONT_HERSHEY_DUPLEX
+
+
+class Overlay:
+    """Style is fixed at construction from the frame size, so text is large on any video."""
+
+    def __init__(self, spec: ExerciseSpec, size: tuple[int, int]) -> None:
+        self.spec = spec
+        w, h = size
+        self.unit = max(h, w * 0.75) / 480.0  # 1.0 at 640x480
+        self.thick = max(1, round(2 * self.unit))
+        self.big = 1.1 * self.unit
+        self.small = 0.75 * self.unit
+        self.width = w
+
+    def _text(self, img: np.ndarray, text: str, org: tuple[int, int], scale: float,
+              colour=TEXT, panel: bool = True) -> int:
+        """Draws text on a dark panel; returns the panel's bottom y."""
+        thick = max(1, round(scale * 2))
+        (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+        x, y = org
+        pad = round(6 * self.unit)
+        if panel:
+            sub = img[max(y - th - pad, 0):y + base + pad, max(x - pad, 0):x + tw + pad]
+            sub[:] = (sub * 0.35 + np.array(PANEL) * 0.65).astype(img.dtype)
+        cv2.putText(img, text, (x, y), FONT, scale, colour, thick, cv2.LINE_AA)
+        return y + base + pad
+
+    def _fit(self, text: str, scale: float) -> float:
+        """Shrinks the scale until the text fits the frame width."""
+        thick = max(1, round(scale * 2))
+        width = cv2.getTextSize(text, FONT, scale, thick)[0][0]
+        limit = self.width - 24 * self.unit
+        return scale * min(1.0, limit / width) if width else scale
+
+    def draw(self, img: np.ndarray, state: FrameState) -> np.ndarray:
+        pose = state.pose
+        faulty_joints = {c.joint for c in state.cues if c.joint}
+        if pose.detected:
+            pts = pose.xy
+            for a, b in SKELETON:
+                pa, pb = pts[a], pts[b]
+                cv2.line(img, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), BONE,
+                         self.thick, cv2.LINE_AA)
+            for name in self.spec.key_points:
+                p = pts[landmark(name, state.side)]
+                colour = BAD if name in faulty_joints else GOOD
+                cv2.circle(img, (int(p[0]), int(p[1])), round(5 * self.unit), colour, -1, cv2.LINE_AA)
+            self._draw_angle(img, state, faulty_joints)
+        self._draw_counters(img, state)
+        self._draw_cues(img, state)
+        return img
+
+    def _draw_angle(self, img: np.ndarray, state: FrameState, faulty: set[str]) -> None:
+        spec = self.spec
+        m = spec.measures[spec.display_measure]
+        value = state.values.get(spec.display_measure, float("nan"))
+        if not math.isfinite(value):
+            return
+        a, b, c = (state.pose.xy[landmark(p, state.side)] for p in m.points[:3])
+        colour = BAD if spec.display_joint in faulty else GOOD
+        r = round(28 * self.unit)
+        ang_a = math.degrees(math.atan2(a[1] - b[1], a[0] - b[0]))
+        ang_c = math.degrees(math.atan2(c[1] - b[1], c[0] - b[0]))
+        sweep = (ang_c - ang_a) % 360
+        if sweep > 180:  # draw the inner arc
+            ang_a, sweep = ang_c, 360 - sweep
+        centre = (int(b[0]), int(b[1]))
+        cv2.ellipse(img, centre, (r, r), 0, ang_a, ang_a + sweep, colour, self.thick, cv2.LINE_AA)
+        label = f"{value:.0f}" + ("deg" if m.unit == "deg" else "")
+        self._text(img, label, (centre[0] + r, centre[1] - r), self.small, colour)
+
+    def _draw_counters(self, img: np.ndarray, state: FrameState) -> None:
+        x = round(12 * self.unit)
+        y = round(40 * self.unit)
+        if self.spec.mode == "reps":
+            y = self._text(img, f"REPS {state.rep_count}   GOOD {state.good_reps}", (x, y), self.big)
+            if state.top_s > 0:
+                self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + round(34 * self.unit)),
+                           self.big, GOOD)
+
+    def _draw_cues(self, img: np.ndarray, state: FrameState) -> None:
+        h = img.shape[0]
+        y = h - round(16 * self.unit)
+        for cue in state.cues[:2]:
+            scale = self._fit(cue.message, self.big)
+            self._text(img, cue.message, (round(12 * self.unit), y), scale, BAD)
+            y -= round(44 * self.unit)

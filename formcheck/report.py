@@ -1,0 +1,80 @@
+"""The session report: JSON (`formcheck.report/1`) and a CSV of per-frame measures.
+
+Files are written atomically (a temp file renamed over the target), so a reader never sees half
+a report, and an interrupted run still leaves a whole file marked `"complete": false`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import FormcheckError
+from formcheck.session import Session, nan_to_none
+from formcheck.sources import VideoInfo
+
+SCHEMA = "formcheck.report/1"
+
+
+def build_report(session: Session, source: VideoInfo, model: str, complete: bool) -> dict[str, Any]:
+    engine = session.engine
+    return {
+        "schema": SCHEMA,
+        "complete": complete,
+        "exercise": session.spec.id,
+        "source": source.as_dict(),
+        "model": model,
+        "rep_count": engine.rep_count,
+        "good_reps": engine.good_reps,
+        "reps": [asdict(r) for r in engine.reps],
+        "holds": [asdict(h) for h in engine.holds],
+        "warnings": [asdict(w) for w in sorted(engine.warnings, key=lambda w: w.start_s)],
+        "pose_coverage": round(session.pose_coverage, 4),
+        "frames_analyzed": session.frames,
+    }
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, report: dict[str, Any]) -> None:
+    atomic_write(path, json.dumps(report, indent=2) + "\n")
+
+
+def write_csv(path: Path, session: Session) -> None:
+    rows = session.rows
+    columns = list(rows[0].keys()) if rows else ["t"]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if (v := nan_to_none(row.get(c))) is None else round(v, 4)
+                         for c in columns])
+    atomic_write(path, buf.getvalue())
+
+
+def check_writable(path: Path) -> None:
+    """Fail before the work starts if an output cannot be written."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise FormcheckError(f"cannot write {path}: it is a folder")
+    if not parent.is_dir():
+        raise FormcheckError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise FormcheckError(f"cannot write {path}: permission denied")

@@ -1,0 +1,221 @@
+"""Exercise specs: `exercise_specs/*.toml` loaded into frozen dataclasses and checked.
+
+An error names the file, the key and what was expected, so a spec author can fix it at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import FormcheckError
+from formcheck.measures import BUILTIN_MEASURES, MEASURE_KINDS, POINT_NAMES
+
+CUE_WHEN = ("always", "top", "rep", "hold", "setup")
+MODES = ("reps", "holds")
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    name: str
+    kind: str
+    points: tuple[str, ...]
+    label: str
+    unit: str  # "deg" or "" (a ratio of body lengths)
+
+
+@dataclass(frozen=True)
+class CueSpec:
+    name: str
+    message: str
+    explain: str  # what the cue means, for `formcheck exercises`
+    when: str  # always | top | rep | hold | setup
+    measure: str | None  # a frame measure, or a rep metric when `when` is "rep"/"hold"
+    below: float | None
+    above: float | None
+    persist_s: float
+    joint: str | None  # where the overlay marks it
+
+    def fails(self, value: float) -> bool:
+        return (self.below is not None and value < self.below) or (
+            self.above is not None and value > self.above)
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    drive: str  # the measure that rises as the body leaves the rest position
+    enter: float  # drive above this: a rep has begun
+    exit: float  # drive back below this: the rep has ended (hysteresis: exit < enter)
+    top_band: float  # within this fraction of the rep's amplitude from its peak is "the top"
+    top_band_min: float  # ... but never narrower than this (drive units): pose jitter
+    settle_s: float  # the top is judged once it has been steady this long
+    min_rep_s: float
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    drive: str  # rises as the body sinks into the held posture
+    enter: float
+    exit: float
+    target_s: float  # seconds per side
+    side_measure: str | None  # > 0 means the left leg leads, < 0 the right
+    min_hold_s: float  # shorter stays in the posture are not holds
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    id: str
+    name: str
+    summary: str
+    mode: str
+    key_points: tuple[str, ...]
+    measures: dict[str, MeasureSpec]
+    reps: RepSpec | None
+    hold: HoldSpec | None
+    cues: tuple[CueSpec, ...]
+    display_measure: str
+    display_joint: str
+    path: Path
+
+    def cue(self, name: str) -> CueSpec:
+        for cue in self.cues:
+            if cue.name == name:
+                return cue
+        raise KeyError(name)
+
+
+def specs_dir() -> Path:
+    env = os.environ.get("FORMCHECK_SPECS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "exercise_specs"
+
+
+def exercise_ids(folder: Path | None = None) -> list[str]:
+    folder = folder or specs_dir()
+    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+
+
+def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
+    folder = folder or specs_dir()
+    path = folder / f"{exercise}.toml"
+    if not path.is_file():
+        known = ", ".join(exercise_ids(folder)) or "none"
+        raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {known}")
+    common = folder / "_common.toml"
+    data = _read(common) if common.is_file() else {}
+    own = _read(path)
+    data["cues"] = list(data.get("cues", [])) + list(own.pop("cues", []))
+    data.update(own)
+    return _parse(data, path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise FormcheckError(f"{path}: not valid TOML: {exc}") from None
+
+
+class _Reader:
+    """Typed access to one table of a spec, with errors that name file and key."""
+
+    def __init__(self, table: dict[str, Any], path: Path, prefix: str) -> None:
+        self.table, self.path, self.prefix = table, path, prefix
+
+    def fail(self, key: str, expected: str, seen: Any = None) -> FormcheckError:
+        where = f"{self.prefix}{key}" if key else self.prefix.rstrip(".")
+        tail = "" if seen is None else f", got {seen!r}"
+        return FormcheckError(f"{self.path}: {where}: expected {expected}{tail}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise self.fail(key, expected + " (missing)")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise self.fail(key, expected, value)
+        return value
+
+    def number(self, key: str, default: Any = ...) -> float:
+        value = self.get(key, (int, float), "a number", default)
+        return None if value is None else float(value)
+
+    def text(self, key: str, default: Any = ...) -> str:
+        return self.get(key, str, "a string", default)
+
+    def choice(self, key: str, allowed: tuple[str, ...] | list[str], default: Any = ...) -> str:
+        value = self.text(key, default)
+        if value is not None and value not in allowed:
+            raise self.fail(key, "one of " + ", ".join(allowed), value)
+        return value
+
+    def points(self, key: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(key, list, "a list of landmark names", default)
+        if value is None:
+            return ()
+        for p in value:
+            if p not in POINT_NAMES:
+                raise self.fail(key, "landmark names from " + ", ".join(POINT_NAMES), p)
+        return tuple(value)
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.get(key, dict, "a table"), self.path, f"{self.prefix}{key}.")
+
+
+def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
+    top = _Reader(data, path, "")
+    mode = top.choice("mode", MODES)
+    measures: dict[str, MeasureSpec] = {}
+    for name, table in top.get("measures", dict, "a table of measures").items():
+        r = _Reader(table, path, f"measures.{name}.")
+        kind = r.choice("kind", sorted(MEASURE_KINDS))
+        points = r.points("points")
+        if len(points) != MEASURE_KINDS[kind].n_points:
+            raise r.fail("points", f"{MEASURE_KINDS[kind].n_points} landmark names for kind "
+                         f"'{kind}'", list(points))
+        measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""))
+
+    def measure_name(r: _Reader, key: str, default: Any = ...) -> str:
+        value = r.text(key, default)
+        if value is not None and value not in measures and value not in BUILTIN_MEASURES:
+            known = ", ".join([*measures, *BUILTIN_MEASURES])
+            raise r.fail(key, "a measure declared under [measures] or built in: " + known, value)
+        return value
+
+    reps = hold = None
+    if mode == "reps":
+        r = top.sub("reps")
+        reps = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
+                       r.number("top_band"), r.number("top_band_min", 0.0), r.number("settle_s", 0.3),
+                       r.number("min_rep_s", 1.0))
+        if reps.exit >= reps.enter:
+            raise r.fail("exit", f"a number below enter ({reps.enter})", reps.exit)
+    else:
+        r = top.sub("hold")
+        hold = HoldSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
+                        r.number("target_s"), measure_name(r, "side_measure", None),
+                        r.number("min_hold_s", 2.0))
+        if hold.exit >= hold.enter:
+            raise r.fail("exit", f"a number below enter ({hold.enter})", hold.exit)
+
+    cues = []
+    for i, table in enumerate(top.get("cues", list, "a list of [[cues]] tables")):
+        r = _Reader(table, path, f"cues[{i}].")
+        when = r.choice("when", CUE_WHEN)
+        measure = r.text("measure", None) if when in ("rep", "hold") else measure_name(r, "measure", None)
+        below, above = r.number("below", None), r.number("above", None)
+        if measure is not None and below is None and above is None:
+            raise r.fail("below", "a threshold: below or above")
+        cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
+                            below, above, r.number("persist_s", 0.4), r.text("joint", None)))
+    display = top.sub("display")
+    return ExerciseSpec(
+        id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""), mode=mode,
+        key_points=top.points("key_points"), measures=measures, reps=reps, hold=hold,
+        cues=tuple(cues), display_measure=measure_name(display, "measure"),
+        display_joint=display.choice("joint", POINT_NAMES), path=path,
+    )
