@@ -9,6 +9,7 @@ the rep's own amplitude) of its peak. A rep that stops short is still a rep, wit
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,9 @@ START_FRACTION = 0.3  # a rep starts where the drive was last within this part o
 WARMUP_S = 0.5  # the first moments of a track only learn the rest level (pose estimates settle)
 REST_SETTLE_S = 0.8  # still this long in the lower part of the range: the rep is over ...
 LOW_FRACTION = 0.35  # ... where "lower part" is below this fraction of the rep's amplitude
+OFF_REST_TRACKING_PER_S = 0.05  # two-sided drives: the rest level barely moves during excursions
+START_S = 1.0  # the person's own reference values are taken over the first second seen
+SETUP_S = 0.5  # the setup before a rep: this long before it starts
 
 
 @dataclass
@@ -108,9 +112,16 @@ class Engine:
         self.t = 0.0
         self._always = {c.name: _Debounce(c.persist_s) for c in spec.cues if c.when == "always"}
         self._always_start: dict[str, float] = {}
+        self._first_t: float | None = None
+        self._start_frames: list[dict[str, float]] = []
+        self.start_values: dict[str, float] | None = None  # the person's own reference
         # rep state
         self._rest_level: float | None = None
         self._rest_t = 0.0
+        self._rest_frames: deque[tuple[float, dict[str, float]]] = deque()
+        self._setup_values: dict[str, float] = {}
+        self._trough = math.inf
+        self._counter_seen = False
         self._buffer: list[tuple[float, dict[str, float]]] = []
         self._last_t: float | None = None
         self._track_start = 0.0
@@ -135,21 +146,34 @@ class Engine:
         if self.phase != "top" or not self._buffer:
             return 0.0
         window = self._top_window()
-        return window[1] - window[0] if window else 0.0
+        return window[1] - window[0]
 
     # ---- the frame step --------------------------------------------------------------------
     def update(self, t: float, values: dict[str, float]) -> list[Event]:
         self.t = t
+        self._learn_start(t, values)
         events = self._update_always(t, values)
         if self.spec.reps is not None:
             events += self._update_reps(t, values)
         return events
 
     def finish(self, t: float) -> None:
-        """Close cue episodes still open at the end of the video."""
+        """Close what is open at the end: cue episodes, and a rep already on its way down."""
         for name, start in list(self._always_start.items()):
             self._record_always(name, start, t)
         self._always_start.clear()
+        if self.spec.reps is not None and self.phase == "down":
+            self._finish_rep(t)
+            self.phase = "rest"
+
+    def _learn_start(self, t: float, values: dict[str, float]) -> None:
+        if self.start_values is not None or not values.get("visible"):
+            return
+        if self._first_t is None:
+            self._first_t = t
+        self._start_frames.append(values)
+        if t - self._first_t >= START_S:
+            self.start_values = _medians(self._start_frames, self.spec.measures)
 
     # ---- cues that apply on every frame (view, visibility, posture) ------------------------
     def _update_always(self, t: float, values: dict[str, float]) -> list[Event]:
@@ -178,10 +202,16 @@ class Engine:
                                         self.spec.cue(name).message))
 
     # ---- reps ------------------------------------------------------------------------------
+    def _drive(self, values: dict[str, float]) -> float:
+        rs = self.spec.reps
+        assert rs is not None
+        value = values.get(rs.drive, float("nan"))
+        return -value if rs.falling else value
+
     def _update_reps(self, t: float, values: dict[str, float]) -> list[Event]:
         rs = self.spec.reps
         assert rs is not None
-        drive = values.get(rs.drive, float("nan"))
+        drive = self._drive(values)
         if not math.isfinite(drive):
             return []  # landmarks unseen: hold the state
         dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
@@ -197,15 +227,11 @@ class Engine:
         if self.phase == "rest":
             if amplitude >= rs.enter:
                 self.phase = "up"
+                self._setup_values = _medians(
+                    [v for tt, v in self._rest_frames if tt >= self._rest_t - SETUP_S], self.spec.measures)
                 self._buffer = [(t, values)]
-            else:
-                # Follow the rest level: at once downwards, slowly upwards (feet re-placed).
-                if drive < self._rest_level:
-                    self._rest_level = drive
-                else:
-                    self._rest_level += min(REST_TRACKING_PER_S * dt, 1.0) * (drive - self._rest_level)
-                if amplitude <= START_FRACTION * rs.enter:
-                    self._rest_t = t  # the last moment still truly at rest: the rep starts here
+                return events
+            self._track_rest(t, dt, drive, amplitude, values)
             return events
         self._buffer.append((t, values))
         if amplitude < rs.exit or self._settled_low(t):
@@ -215,43 +241,63 @@ class Engine:
             self._rest_level = min(self._rest_level + rs.exit, drive)
             return events
         window = self._top_window()
-        at_top = window is not None and window[1] >= t
+        at_top = window[1] >= t
         if at_top:
             self.phase = "top"
             if t - window[0] >= rs.settle_s and self._settled():
-                for cue in self._grade_top(window):
+                for cue in self._grade(window, live=True)[0]:
                     self.shown[cue] = t
         elif self.phase == "top":
             self.phase = "down"
-            faults, _ = self._grade(window)
-            for cue in faults:
+            for cue in self._grade(window)[0]:
                 self.shown[cue] = t
         return events
 
+    def _track_rest(self, t: float, dt: float, drive: float, amplitude: float,
+                    values: dict[str, float]) -> None:
+        rs = self.spec.reps
+        assert rs is not None and self._rest_level is not None
+        self._rest_frames.append((t, values))
+        while self._rest_frames and self._rest_frames[0][0] < t - 2 * SETUP_S:
+            self._rest_frames.popleft()
+        self._trough = min(self._trough, drive)
+        if rs.counter_enter is None and drive < self._rest_level:
+            self._rest_level = drive  # one-sided: the floor is the rest, follow it down at once
+        else:
+            # Follow slow drift (feet re-placed); two-sided drives hardly move during excursions.
+            near = rs.counter_enter is None or abs(amplitude) < rs.exit
+            rate = REST_TRACKING_PER_S if near else OFF_REST_TRACKING_PER_S
+            self._rest_level += min(rate * dt, 1.0) * (drive - self._rest_level)
+        if rs.counter_enter is not None and amplitude <= -rs.counter_enter:
+            self._counter_seen = True  # the rep began with the excursion the other way
+        if abs(amplitude) <= START_FRACTION * rs.enter and not self._counter_seen:
+            self._rest_t = t  # the last moment still truly at rest: the rep starts here
+
     def _settled_low(self, t: float) -> bool:
         """Back down and still, but above the old rest level (feet or hands were re-placed)."""
-        if self.phase != "down":
+        if self.phase != "down" or self._buffer[0][0] > t - REST_SETTLE_S:
             return False
-        recent = [v[self.spec.reps.drive] for tt, v in self._buffer if tt >= t - REST_SETTLE_S]
-        if self._buffer[0][0] > t - REST_SETTLE_S or len(recent) < 3:
+        assert self._rest_level is not None
+        recent = [self._drive(v) for tt, v in self._buffer if tt >= t - REST_SETTLE_S]
+        if len(recent) < 3:
             return False
-        drives = self._drives()
-        peak = float(drives.max())
+        peak = float(self._drives().max())
         low = max(recent) - self._rest_level < LOW_FRACTION * (peak - self._rest_level)
         return low and max(recent) - min(recent) <= self._band(peak) / 2
 
     def _drives(self) -> np.ndarray:
-        rs = self.spec.reps
-        assert rs is not None
-        return np.array([v[rs.drive] for _, v in self._buffer])
+        return np.array([self._drive(v) for _, v in self._buffer])
 
-    def _top_window(self) -> tuple[float, float] | None:
-        """(start, end) of the top: frames around the peak within the band of it."""
+    def _band(self, peak: float) -> float:
         rs = self.spec.reps
         assert rs is not None and self._rest_level is not None
+        return max(rs.top_band * (peak - self._rest_level), rs.top_band_min)
+
+    def _top_window(self) -> tuple[float, float]:
+        """(start, end) of the top: frames around the peak within the band of it."""
         drives = self._drives()
         peak = int(np.argmax(drives))
-        floor = drives[peak] - self._band(drives[peak])
+        floor = drives[peak] - self._band(float(drives[peak]))
         lo = peak
         while lo > 0 and drives[lo - 1] >= floor:
             lo -= 1
@@ -260,39 +306,58 @@ class Engine:
             hi += 1
         return self._buffer[lo][0], self._buffer[hi][0]
 
-    def _band(self, peak: float) -> float:
-        rs = self.spec.reps
-        assert rs is not None and self._rest_level is not None
-        return max(rs.top_band * (peak - self._rest_level), rs.top_band_min)
-
     def _settled(self) -> bool:
         """The drive has stopped rising: the person is holding the top, not passing through."""
         rs = self.spec.reps
-        assert rs is not None and self._rest_level is not None
-        t_now, now = self._buffer[-1][0], self._buffer[-1][1][rs.drive]
-        past = [v[rs.drive] for t, v in self._buffer if t <= t_now - rs.settle_s]
+        assert rs is not None
+        t_now, now = self._buffer[-1][0], self._drive(self._buffer[-1][1])
+        past = [self._drive(v) for t, v in self._buffer if t <= t_now - rs.settle_s]
         if not past:
             return False
-        return abs(now - past[-1]) <= self._band(max(v[rs.drive] for _, v in self._buffer)) / 2
+        return abs(now - past[-1]) <= self._band(float(self._drives().max())) / 2
 
-    def _top_values(self, window: tuple[float, float]) -> dict[str, float]:
-        names = self.spec.measures.keys()
-        inside = [v for t, v in self._buffer if window[0] <= t <= window[1]]
-        return {n: _median([v[n] for v in inside]) for n in names}
+    def _metrics(self, window: tuple[float, float]) -> dict[str, float]:
+        assert self._rest_level is not None
+        peak = float(self._drives().max())
+        low = min(self._trough, self._rest_level)
+        return {"hold_s": round(window[1] - window[0], 3),
+                "amplitude": round(peak - self._rest_level, 4), "range": round(peak - low, 4)}
 
-    def _grade_top(self, window: tuple[float, float]) -> list[str]:
-        top = self._top_values(window)
-        return [c.name for c in self.spec.cues
-                if c.when == "top" and c.measure and math.isfinite(top[c.measure])
-                and c.fails(top[c.measure])]
+    def _cue_value(self, cue: CueSpec, window: tuple[float, float], metrics: dict[str, float]) -> float:
+        if cue.when == "rep":
+            return metrics.get(cue.measure or "", float("nan"))
+        name = cue.measure or ""
+        if cue.when == "setup":
+            value = self._setup_values.get(name, float("nan"))
+        else:
+            inside = [v[name] for t, v in self._buffer if window[0] <= t <= window[1]]
+            if cue.stat == "range":
+                # 10th to 90th percentile: the edges of a short top are still half in motion.
+                finite = [x for x in inside if math.isfinite(x)]
+                return float(np.subtract(*np.percentile(finite, [90, 10]))) if len(finite) > 1 else float("nan")
+            value = _median(inside)
+            if cue.stat == "change":
+                return value - self._setup_values.get(name, float("nan"))
+        if cue.stat == "vs_start":
+            start = (self.start_values or {}).get(name, float("nan"))
+            return value / start if start else float("nan")
+        return value
 
-    def _grade(self, window: tuple[float, float]) -> tuple[list[str], dict[str, float]]:
-        top = self._top_values(window)
-        metrics = {f"{n}_top": round(v, 3) for n, v in top.items()}
-        metrics["hold_s"] = round(window[1] - window[0], 3)
-        faults = self._grade_top(window)
-        faults += [c.name for c in self.spec.cues
-                   if c.when == "rep" and c.measure in metrics and c.fails(metrics[c.measure])]
+    def _grade(self, window: tuple[float, float], live: bool = False) -> tuple[list[str], dict[str, float]]:
+        """Faults of the rep in progress over its top window, with its metrics.
+
+        `live`: only the cues that can be judged while the top is still going on.
+        """
+        metrics = self._metrics(window)
+        faults = []
+        for cue in self.spec.cues:
+            if cue.when not in ("top", "setup", "rep") or (live and cue.when == "rep"):
+                continue
+            value = self._cue_value(cue, window, metrics)
+            if math.isfinite(value) and cue.fails(value):
+                faults.append(cue.name)
+            if not live and cue.measure and cue.when != "rep":
+                metrics[f"{cue.measure}_{cue.when}_{cue.stat}"] = round(value, 3)
         return faults, metrics
 
     def _finish_rep(self, t: float) -> list[Event]:
@@ -302,10 +367,8 @@ class Engine:
         if t - start < rs.min_rep_s or len(self._buffer) < 2:
             return []
         window = self._top_window()
-        assert window is not None
         faults, metrics = self._grade(window)
-        drives = self._drives()
-        peak_t = self._buffer[int(np.argmax(drives))][0]
+        peak_t = self._buffer[int(np.argmax(self._drives()))][0]
         index = len(self.reps) + 1
         # Faults seen during the rep from frame-wise cues (not view problems) belong to it too.
         for ep in self.warnings:
@@ -318,7 +381,13 @@ class Engine:
         self.reps.append(RepRecord(index, round(start, 3), round(peak_t, 3), round(t, 3),
                                    metrics["hold_s"], round(window[0], 3), round(window[1], 3),
                                    self.side, faults, metrics))
+        self._trough = math.inf
+        self._counter_seen = False
         return [Event("rep", "rep", index)] + [Event("cue", f, index) for f in faults]
+
+
+def _medians(frames: list[dict[str, float]], names) -> dict[str, float]:
+    return {n: _median([v.get(n, float("nan")) for v in frames]) for n in names}
 
 
 VIEW_CUES = ("body_not_visible", "wrong_view")

@@ -9,9 +9,7 @@ UP = np.array([0.0, -1.0])  # image "up": y grows downwards
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Angle at b between b->a and b->c, degrees in [0, 180]."""
-    u, v = np.asarray(a) - b, np.asarray(c) - b
-    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return angle_between(np.asarray(a) - b, np.asarray(c) - b)
 
 
 def side_of_line(p: np.ndarray, a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -31,6 +29,19 @@ def signed_joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarra
     """
     angle = joint_angle(a, b, c)
     return np.where(side_of_line(b, a, c) > 0, 360.0 - angle, angle)
+
+
+def angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Unsigned angle between two vectors, degrees in [0, 180]."""
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def signed_angle_from_vertical(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle of the line a-b from the vertical: positive when b lies right of a (a above b)."""
+    d = np.asarray(b) - a
+    d = np.where((d[..., 1] < 0)[..., None], -d, d)  # orient downwards
+    return np.degrees(np.arctan2(d[..., 0], d[..., 1]))
 
 
 def angle_from_vertical(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -41,6 +41,18 @@ def _height_above_line(p: np.ndarray, a: np.ndarray, c: np.ndarray) -> float:
     return float(geometry.side_of_line(p, a, c) / geometry.distance(p, a))
 
 
+def _head_pitch(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray, nose: np.ndarray) -> float:
+    return float(90.0 - geometry.angle_between(shoulder - hip, nose - ear))
+
+
+def _distance_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
+    return float(geometry.distance(a, b) / geometry.distance(c, d))
+
+
+def _rise(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
+    return float((b[1] - a[1]) / geometry.distance(c, d))
+
+
 MEASURE_KINDS: dict[str, MeasureKind] = {
     "joint_angle": MeasureKind(3, lambda a, b, c: float(geometry.joint_angle(a, b, c)),
                                "angle at the middle point, degrees (180 = straight)"),
@@ -54,6 +66,15 @@ MEASURE_KINDS: dict[str, MeasureKind] = {
                                  "angle of the line from the vertical, degrees"),
     "from_horizontal": MeasureKind(2, lambda a, b: float(geometry.angle_from_horizontal(a, b)),
                                    "angle of the line from the horizontal, degrees"),
+    "signed_from_vertical": MeasureKind(
+        2, lambda a, b: float(geometry.signed_angle_from_vertical(a, b)),
+        "angle of the line from the vertical, signed by image direction, degrees"),
+    "head_pitch": MeasureKind(
+        4, _head_pitch, "points hip, shoulder, ear, nose: 90 minus the angle between the trunk and the "
+        "ear-to-nose line; grows as the chin lifts, falls as it tucks"),
+    "rise": MeasureKind(
+        4, _rise, "how far the first point sits above the second in the image, in lengths of the last two"),
+    "distance_ratio": MeasureKind(4, _distance_ratio, "distance of the first two points over that of the last two"),
 }
 
 

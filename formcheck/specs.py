@@ -15,6 +15,9 @@ from formcheck.errors import FormcheckError
 from formcheck.measures import BUILTIN_MEASURES, MEASURE_KINDS, POINT_NAMES
 
 CUE_WHEN = ("always", "top", "rep", "hold", "setup")
+# How a cue reads its measure over the frames `when` names: median, max - min (steadiness),
+# change from the setup before the rep, or ratio to the person's own value at the session start.
+CUE_STATS = ("median", "range", "change", "vs_start")
 MODES = ("reps", "holds")
 
 
@@ -34,6 +37,7 @@ class CueSpec:
     explain: str  # what the cue means, for `formcheck exercises`
     when: str  # always | top | rep | hold | setup
     measure: str | None  # a frame measure, or a rep metric when `when` is "rep"/"hold"
+    stat: str
     below: float | None
     above: float | None
     persist_s: float
@@ -51,6 +55,8 @@ class RepSpec:
     exit: float  # drive back below this: the rep has ended (hysteresis: exit < enter)
     top_band: float  # within this fraction of the rep's amplitude from its peak is "the top"
     top_band_min: float  # ... but never narrower than this (drive units): pose jitter
+    falling: bool  # the drive falls, not rises, as the body leaves rest
+    counter_enter: float | None  # an excursion this far the other way belongs to the rep (cat-cow)
     settle_s: float  # the top is judged once it has been steady this long
     min_rep_s: float
 
@@ -136,7 +142,7 @@ class _Reader:
                 raise self.fail(key, expected + " (missing)")
             return default
         value = self.table[key]
-        if isinstance(value, bool) or not isinstance(value, kind):
+        if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
             raise self.fail(key, expected, value)
         return value
 
@@ -190,8 +196,9 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     if mode == "reps":
         r = top.sub("reps")
         reps = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
-                       r.number("top_band"), r.number("top_band_min", 0.0), r.number("settle_s", 0.3),
-                       r.number("min_rep_s", 1.0))
+                       r.number("top_band"), r.number("top_band_min", 0.0),
+                       r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
+                       r.number("settle_s", 0.3), r.number("min_rep_s", 1.0))
         if reps.exit >= reps.enter:
             raise r.fail("exit", f"a number below enter ({reps.enter})", reps.exit)
     else:
@@ -211,7 +218,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         if measure is not None and below is None and above is None:
             raise r.fail("below", "a threshold: below or above")
         cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
-                            below, above, r.number("persist_s", 0.4), r.text("joint", None)))
+                            r.choice("stat", CUE_STATS, "median"), below, above, r.number("persist_s", 0.4),
+                            r.text("joint", None)))
     display = top.sub("display")
     return ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""), mode=mode,
