@@ -47,8 +47,10 @@ class HoldRecord:
     side: str | None
     start_s: float
     end_s: float
-    seconds: float
+    seconds: float  # time in the held posture
     faults: list[str] = field(default_factory=list)
+    good_form_s: float = 0.0  # of which the posture was right (the on-screen clock)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -125,6 +127,7 @@ class Engine:
         self._buffer: list[tuple[float, dict[str, float]]] = []
         self._last_t: float | None = None
         self._track_start = 0.0
+        self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
 
     # ---- read-only views for overlay and session -------------------------------------------
     @property
@@ -153,8 +156,7 @@ class Engine:
         self.t = t
         self._learn_start(t, values)
         events = self._update_always(t, values)
-        if self.spec.reps is not None:
-            events += self._update_reps(t, values)
+        events += self._update_reps(t, values)
         return events
 
     def finish(self, t: float) -> None:
@@ -162,7 +164,7 @@ class Engine:
         for name, start in list(self._always_start.items()):
             self._record_always(name, start, t)
         self._always_start.clear()
-        if self.spec.reps is not None and self.phase == "down":
+        if self.phase == "down":
             self._finish_rep(t)
             self.phase = "rest"
 
@@ -196,21 +198,29 @@ class Engine:
         return events
 
     def _record_always(self, name: str, start: float, end: float) -> None:
-        in_rep = self.phase != "rest"
-        rep = len(self.reps) + 1 if in_rep else None
-        self.warnings.append(CueEpisode(name, round(start, 3), round(end, 3), rep, None,
+        index = self._next_index() if self.phase != "rest" else None
+        self._add_warning(name, start, end, index)
+
+    @property
+    def _holds_mode(self) -> bool:
+        return self.spec.mode == "holds"
+
+    def _next_index(self) -> int:
+        return len(self.holds if self._holds_mode else self.reps) + 1
+
+    def _add_warning(self, name: str, start: float, end: float, index: int | None) -> None:
+        rep, hold = (None, index) if self._holds_mode else (index, None)
+        self.warnings.append(CueEpisode(name, round(start, 3), round(end, 3), rep, hold,
                                         self.spec.cue(name).message))
 
     # ---- reps ------------------------------------------------------------------------------
     def _drive(self, values: dict[str, float]) -> float:
-        rs = self.spec.reps
-        assert rs is not None
+        rs = self.spec.cycle
         value = values.get(rs.drive, float("nan"))
         return -value if rs.falling else value
 
     def _update_reps(self, t: float, values: dict[str, float]) -> list[Event]:
-        rs = self.spec.reps
-        assert rs is not None
+        rs = self.spec.cycle
         drive = self._drive(values)
         if not math.isfinite(drive):
             return []  # landmarks unseen: hold the state
@@ -245,8 +255,12 @@ class Engine:
         if at_top:
             self.phase = "top"
             if t - window[0] >= rs.settle_s and self._settled():
-                for cue in self._grade(window, live=True)[0]:
+                live = self._grade(window, live=True)[0]
+                for cue in live:
                     self.shown[cue] = t
+                # The hold clock pauses while the held posture itself is wrong (a top cue).
+                if not any(self.spec.cue(c).when == "top" for c in live):
+                    self.good_form_s += dt
         elif self.phase == "top":
             self.phase = "down"
             for cue in self._grade(window)[0]:
@@ -255,8 +269,8 @@ class Engine:
 
     def _track_rest(self, t: float, dt: float, drive: float, amplitude: float,
                     values: dict[str, float]) -> None:
-        rs = self.spec.reps
-        assert rs is not None and self._rest_level is not None
+        rs = self.spec.cycle
+        assert self._rest_level is not None
         self._rest_frames.append((t, values))
         while self._rest_frames and self._rest_frames[0][0] < t - 2 * SETUP_S:
             self._rest_frames.popleft()
@@ -289,27 +303,25 @@ class Engine:
         return np.array([self._drive(v) for _, v in self._buffer])
 
     def _band(self, peak: float) -> float:
-        rs = self.spec.reps
-        assert rs is not None and self._rest_level is not None
+        rs = self.spec.cycle
+        assert self._rest_level is not None
         return max(rs.top_band * (peak - self._rest_level), rs.top_band_min)
 
     def _top_window(self) -> tuple[float, float]:
-        """(start, end) of the top: frames around the peak within the band of it."""
+        """(start, end) of the top: first and last frame within the band of the peak.
+
+        The peak is taken on a 5-frame running median, so one stray pose estimate neither sets
+        it nor, with first-to-last, splits a long hold in two.
+        """
         drives = self._drives()
-        peak = int(np.argmax(drives))
-        floor = drives[peak] - self._band(float(drives[peak]))
-        lo = peak
-        while lo > 0 and drives[lo - 1] >= floor:
-            lo -= 1
-        hi = peak
-        while hi < len(drives) - 1 and drives[hi + 1] >= floor:
-            hi += 1
-        return self._buffer[lo][0], self._buffer[hi][0]
+        smooth = _running_median(drives, 5)
+        peak = float(np.nanmax(smooth))
+        inside = np.flatnonzero(smooth >= peak - self._band(peak))
+        return self._buffer[int(inside[0])][0], self._buffer[int(inside[-1])][0]
 
     def _settled(self) -> bool:
         """The drive has stopped rising: the person is holding the top, not passing through."""
-        rs = self.spec.reps
-        assert rs is not None
+        rs = self.spec.cycle
         t_now, now = self._buffer[-1][0], self._drive(self._buffer[-1][1])
         past = [self._drive(v) for t, v in self._buffer if t <= t_now - rs.settle_s]
         if not past:
@@ -361,29 +373,50 @@ class Engine:
         return faults, metrics
 
     def _finish_rep(self, t: float) -> list[Event]:
-        rs = self.spec.reps
-        assert rs is not None
+        rs = self.spec.cycle
         start = self._rest_t
         if t - start < rs.min_rep_s or len(self._buffer) < 2:
             return []
         window = self._top_window()
         faults, metrics = self._grade(window)
         peak_t = self._buffer[int(np.argmax(self._drives()))][0]
-        index = len(self.reps) + 1
+        index = self._next_index()
         # Faults seen during the rep from frame-wise cues (not view problems) belong to it too.
         for ep in self.warnings:
             cue = self.spec.cue(ep.cue)
-            if ep.rep == index and cue.when == "always" and cue.name not in faults and _is_fault(cue):
+            mine = (ep.hold if self._holds_mode else ep.rep) == index
+            if mine and cue.when == "always" and cue.name not in faults and _is_fault(cue):
                 faults.append(cue.name)
         for name in faults:
-            self.warnings.append(CueEpisode(name, round(window[0], 3), round(window[1], 3), index,
-                                            None, self.spec.cue(name).message))
-        self.reps.append(RepRecord(index, round(start, 3), round(peak_t, 3), round(t, 3),
-                                   metrics["hold_s"], round(window[0], 3), round(window[1], 3),
-                                   self.side, faults, metrics))
+            self._add_warning(name, window[0], window[1], index)
+        side = self._side(window)
+        if self._holds_mode:
+            self.holds.append(HoldRecord(index, side, round(window[0], 3), round(window[1], 3),
+                                         metrics["hold_s"], faults, round(self.good_form_s, 3), metrics))
+        else:
+            self.reps.append(RepRecord(index, round(start, 3), round(peak_t, 3), round(t, 3),
+                                       metrics["hold_s"], round(window[0], 3), round(window[1], 3),
+                                       side, faults, metrics))
         self._trough = math.inf
         self._counter_seen = False
-        return [Event("rep", "rep", index)] + [Event("cue", f, index) for f in faults]
+        self.good_form_s = 0.0
+        kind = "hold" if self._holds_mode else "rep"
+        return [Event(kind, kind, index)] + [Event("cue", f, index) for f in faults]
+
+    def _side(self, window: tuple[float, float]) -> str | None:
+        if self.spec.cycle.side_from != "front_leg":
+            return None
+        votes = [v["front_leg"] for t, v in self._buffer
+                 if window[0] <= t <= window[1] and math.isfinite(v.get("front_leg", math.nan))]
+        return None if not votes else ("left" if np.mean(votes) >= 0.5 else "right")
+
+
+def _running_median(x: np.ndarray, width: int) -> np.ndarray:
+    if len(x) < width:
+        return x
+    pad = width // 2
+    padded = np.pad(x, pad, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
 
 
 def _medians(frames: list[dict[str, float]], names) -> dict[str, float]:

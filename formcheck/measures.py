@@ -19,15 +19,24 @@ if TYPE_CHECKING:
     from formcheck.specs import ExerciseSpec
 
 POINT_NAMES = ("nose", "eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel",
-               "foot_index")
-# Computed for every exercise: 1/0 whether the spec's key points are seen, and side_spread.
-BUILTIN_MEASURES = ("visible", "side_spread")
+               "foot_index", "front_hip", "front_knee", "front_ankle", "rear_hip", "rear_knee", "rear_ankle")
+# Computed for every exercise: 1/0 whether the spec's key points are seen, side_spread, and
+# front_leg (1 when the left thigh is the more horizontal one: the leading leg of a lunge).
+BUILTIN_MEASURES = ("visible", "side_spread", "front_leg")
 MIN_VISIBILITY = 0.5
 FRAME_MARGIN = 0.02  # a point this close to the border (fraction of the size) is out of frame
 
 
-def landmark(point: str, side: str) -> Landmark:
-    return Landmark.NOSE if point == "nose" else Landmark[f"{side}_{point}".upper()]
+def landmark(point: str, side: str, front: str = "left") -> Landmark:
+    """The landmark of a spec's point name: sideless names take `side` (the one facing the
+    camera), front_/rear_ names the leg that leads or trails (`front`)."""
+    if point == "nose":
+        return Landmark.NOSE
+    role, _, joint = point.partition("_")
+    if role in ("front", "rear") and joint:
+        rear = "right" if front == "left" else "left"
+        return Landmark[f"{front if role == 'front' else rear}_{joint}".upper()]
+    return Landmark[f"{side}_{point}".upper()]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,12 @@ def _head_pitch(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray, nose: np
 
 def _distance_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
     return float(geometry.distance(a, b) / geometry.distance(c, d))
+
+
+def _forward_tilt(base: np.ndarray, tip: np.ndarray, back: np.ndarray, ahead: np.ndarray) -> float:
+    forward = 1.0 if ahead[0] >= back[0] else -1.0
+    d = tip - base
+    return float(np.degrees(np.arctan2(d[0] * forward, -d[1])))
 
 
 def _rise(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
@@ -72,6 +87,9 @@ MEASURE_KINDS: dict[str, MeasureKind] = {
     "head_pitch": MeasureKind(
         4, _head_pitch, "points hip, shoulder, ear, nose: 90 minus the angle between the trunk and the "
         "ear-to-nose line; grows as the chin lifts, falls as it tucks"),
+    "forward_tilt": MeasureKind(
+        4, _forward_tilt, "points base, tip, back, ahead: angle of base->tip from vertical, positive when "
+        "the tip leans the way back->ahead points (the way the body faces)"),
     "rise": MeasureKind(
         4, _rise, "how far the first point sits above the second in the image, in lengths of the last two"),
     "distance_ratio": MeasureKind(4, _distance_ratio, "distance of the first two points over that of the last two"),
@@ -86,6 +104,7 @@ class MeasureComputer:
     def __init__(self, spec: ExerciseSpec, side_smoothing: float = 0.1) -> None:
         self.spec = spec
         self.side = "left"
+        self.front = "left"
         self._side_score = 0.0
         self._side_smoothing = side_smoothing
 
@@ -98,13 +117,24 @@ class MeasureComputer:
         self._side_score += self._side_smoothing * (score - self._side_score)
         self.side = "left" if self._side_score >= 0 else "right"
 
+    def _update_front(self, frame: PoseFrame) -> None:
+        xy = frame.xy
+        left = geometry.angle_from_vertical(xy[Landmark.LEFT_HIP], xy[Landmark.LEFT_KNEE])
+        right = geometry.angle_from_vertical(xy[Landmark.RIGHT_HIP], xy[Landmark.RIGHT_KNEE])
+        self.front = "left" if left >= right else "right"
+
+    def point(self, frame: PoseFrame, name: str) -> np.ndarray:
+        return frame.xy[landmark(name, self.side, self.front)]
+
     def visible(self, frame: PoseFrame, points: tuple[str, ...], size: tuple[int, int]) -> bool:
         w, h = size
-        idx = [landmark(p, self.side) for p in points]
+        idx = [landmark(p, self.side, self.front) for p in points]
         xy = frame.xy[idx]
         inside = ((xy[:, 0] > -FRAME_MARGIN * w) & (xy[:, 0] < (1 + FRAME_MARGIN) * w)
                   & (xy[:, 1] > -FRAME_MARGIN * h) & (xy[:, 1] < (1 + FRAME_MARGIN) * h))
-        return bool(np.all(inside) and np.all(frame.visibility[idx] >= MIN_VISIBILITY))
+        # Front/rear legs include the far one, which a side view partly hides: in frame is enough.
+        near = [i for i, p in zip(idx, points, strict=True) if not p.startswith(("front_", "rear_"))]
+        return bool(np.all(inside) and np.all(frame.visibility[near] >= MIN_VISIBILITY))
 
     def side_spread(self, frame: PoseFrame) -> float:
         """How far left and right shoulders/hips stand apart, in torso lengths.
@@ -124,9 +154,11 @@ class MeasureComputer:
         values: dict[str, float] = {}
         if not frame.detected:
             values["visible"] = 0.0
-            values["side_spread"] = float("nan")
+            values["side_spread"] = values["front_leg"] = float("nan")
             return values | {name: float("nan") for name in self.spec.measures}
         self._update_side(frame)
+        self._update_front(frame)
+        values["front_leg"] = 1.0 if self.front == "left" else 0.0
         seen = self.visible(frame, self.spec.key_points, size)
         values["visible"] = 1.0 if seen else 0.0
         values["side_spread"] = self.side_spread(frame)
@@ -134,6 +166,6 @@ class MeasureComputer:
             if not seen:
                 values[name] = float("nan")
                 continue
-            pts = [frame.xy[landmark(p, self.side)] for p in m.points]
+            pts = [self.point(frame, p) for p in m.points]
             values[name] = MEASURE_KINDS[m.kind].compute(*pts)
         return values

@@ -7,7 +7,6 @@ import math
 import cv2
 import numpy as np
 
-from formcheck.measures import landmark
 from formcheck.pose import SKELETON
 from formcheck.session import FrameState
 from formcheck.specs import ExerciseSpec
@@ -63,7 +62,7 @@ class Overlay:
                 cv2.line(img, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), BONE,
                          self.thick, cv2.LINE_AA)
             for name in self.spec.key_points:
-                p = pts[landmark(name, state.side)]
+                p = state.points[name]
                 colour = BAD if name in faulty_joints else GOOD
                 cv2.circle(img, (int(p[0]), int(p[1])), round(5 * self.unit), colour, -1, cv2.LINE_AA)
             self._draw_angle(img, state, faulty_joints)
@@ -77,7 +76,7 @@ class Overlay:
         value = state.values.get(spec.display_measure, float("nan"))
         if not math.isfinite(value):
             return
-        a, b, c = (state.pose.xy[landmark(p, state.side)] for p in m.points[:3])
+        a, b, c = (state.points[p] for p in m.points[:3])
         colour = BAD if spec.display_joint in faulty else GOOD
         r = round(28 * self.unit)
         ang_a = math.degrees(math.atan2(a[1] - b[1], a[0] - b[0]))

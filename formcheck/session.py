@@ -20,11 +20,14 @@ class FrameState:
     t: float
     pose: PoseFrame  # smoothed
     values: dict[str, float]
+    points: dict[str, np.ndarray]  # the spec's point names resolved to pixels (near side, front leg)
     side: str
     phase: str
     rep_count: int
     good_reps: int
     top_s: float
+    good_form_s: float  # hold exercises: seconds of the hold in progress with the posture right
+    holds: list  # finished holds (HoldRecord)
     cues: list[CueSpec]
     events: list[Event] = field(default_factory=list)
 
@@ -41,6 +44,7 @@ class Session:
         self.frames_with_pose = 0
         self.rows: list[dict[str, float]] = []  # per-frame measures, for the CSV
         self.last_t = 0.0
+        self._point_names = set(spec.key_points) | {p for m in spec.measures.values() for p in m.points}
 
     def update(self, frame: PoseFrame) -> FrameState:
         self.frames += 1
@@ -53,8 +57,10 @@ class Session:
         events = self.engine.update(frame.t, values)
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})
         e = self.engine
-        return FrameState(frame.t, frame, values, self.measures.side, e.phase, e.rep_count,
-                          e.good_reps, e.current_top_s(), e.active_cues(frame.t), events)
+        points = {n: self.measures.point(frame, n) for n in self._point_names} if frame.detected else {}
+        return FrameState(frame.t, frame, values, points, self.measures.side, e.phase, e.rep_count,
+                          e.good_reps, e.current_top_s(), e.good_form_s, e.holds, e.active_cues(frame.t),
+                          events)
 
     def finish(self) -> None:
         self.engine.finish(self.last_t)

@@ -19,6 +19,7 @@ CUE_WHEN = ("always", "top", "rep", "hold", "setup")
 # change from the setup before the rep, or ratio to the person's own value at the session start.
 CUE_STATS = ("median", "range", "change", "vs_start")
 MODES = ("reps", "holds")
+SIDE_SOURCES = ("front_leg",)
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,8 @@ class RepSpec:
     counter_enter: float | None  # an excursion this far the other way belongs to the rep (cat-cow)
     settle_s: float  # the top is judged once it has been steady this long
     min_rep_s: float
-
-
-@dataclass(frozen=True)
-class HoldSpec:
-    drive: str  # rises as the body sinks into the held posture
-    enter: float
-    exit: float
-    target_s: float  # seconds per side
-    side_measure: str | None  # > 0 means the left leg leads, < 0 the right
-    min_hold_s: float  # shorter stays in the posture are not holds
+    side_from: str | None  # "front_leg": the rep or hold belongs to the leg in front
+    target_s: float | None  # hold exercises: the seconds to hold per side (shown on screen)
 
 
 @dataclass(frozen=True)
@@ -79,8 +72,7 @@ class ExerciseSpec:
     mode: str
     key_points: tuple[str, ...]
     measures: dict[str, MeasureSpec]
-    reps: RepSpec | None
-    hold: HoldSpec | None
+    cycle: RepSpec  # a rep, or for hold exercises one hold: leave rest, stay at the top, return
     cues: tuple[CueSpec, ...]
     display_measure: str
     display_joint: str
@@ -192,22 +184,14 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
             raise r.fail(key, "a measure declared under [measures] or built in: " + known, value)
         return value
 
-    reps = hold = None
-    if mode == "reps":
-        r = top.sub("reps")
-        reps = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
-                       r.number("top_band"), r.number("top_band_min", 0.0),
-                       r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
-                       r.number("settle_s", 0.3), r.number("min_rep_s", 1.0))
-        if reps.exit >= reps.enter:
-            raise r.fail("exit", f"a number below enter ({reps.enter})", reps.exit)
-    else:
-        r = top.sub("hold")
-        hold = HoldSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
-                        r.number("target_s"), measure_name(r, "side_measure", None),
-                        r.number("min_hold_s", 2.0))
-        if hold.exit >= hold.enter:
-            raise r.fail("exit", f"a number below enter ({hold.enter})", hold.exit)
+    r = top.sub("reps" if mode == "reps" else "hold")
+    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
+                    r.number("top_band"), r.number("top_band_min", 0.0),
+                    r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
+                    r.number("settle_s", 0.3), r.number("min_rep_s", 1.0),
+                    r.choice("side_from", SIDE_SOURCES, None), r.number("target_s", None))
+    if cycle.exit >= cycle.enter:
+        raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
 
     cues = []
     for i, table in enumerate(top.get("cues", list, "a list of [[cues]] tables")):
@@ -223,7 +207,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     display = top.sub("display")
     return ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""), mode=mode,
-        key_points=top.points("key_points"), measures=measures, reps=reps, hold=hold,
+        key_points=top.points("key_points"), measures=measures, cycle=cycle,
         cues=tuple(cues), display_measure=measure_name(display, "measure"),
         display_joint=display.choice("joint", POINT_NAMES), path=path,
     )
