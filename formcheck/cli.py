@@ -64,10 +64,17 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
             else:
                 out.print(line + "[green]good[/]", highlight=False)
     else:
+        out.print(f"Holds: [bold]{len(report['holds'])}[/]   per side: "
+                  + ", ".join(f"{side} {secs:.1f} s" for side, secs in report["side_totals"].items()))
         for hold in report["holds"]:
-            faults = "; ".join(spec.cue(f).message for f in hold["faults"]) or "good"
-            out.print(f"  hold {hold['index']} ({hold['side']} leg forward) "
-                      f"{hold['seconds']:.1f} s: {faults}", highlight=False)
+            line = (f"  hold {hold['index']}, {hold['side'] or '?'} leg forward, {_fmt_s(hold['start_s'])}-"
+                    f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
+                    f"{hold['good_form_s']:.1f} s with good form: ")
+            if hold["faults"]:
+                msgs = "; ".join(spec.cue(f).message for f in hold["faults"])
+                out.print(line + f"[red]{msgs}[/]", highlight=False)
+            else:
+                out.print(line + "[green]good[/]", highlight=False)
     view = [w for w in report["warnings"] if w["cue"] in ("body_not_visible", "wrong_view")]
     for w in view:
         out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",

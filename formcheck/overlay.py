@@ -92,16 +92,52 @@ class Overlay:
     def _draw_counters(self, img: np.ndarray, state: FrameState) -> None:
         x = round(12 * self.unit)
         y = round(40 * self.unit)
+        line = round(34 * self.unit)
         if self.spec.mode == "reps":
             y = self._text(img, f"REPS {state.rep_count}   GOOD {state.good_reps}", (x, y), self.big)
             if state.top_s > 0:
-                self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + round(34 * self.unit)),
-                           self.big, GOOD)
+                self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + line), self.big, GOOD)
+            return
+        target = self.spec.cycle.target_s or 0.0
+        done = {h.side: h.seconds for h in state.holds}
+        summary = "   ".join(f"{side[0].upper()} {done[side]:.0f}s" if side in done else f"{side[0].upper()} --"
+                              for side in ("left", "right"))
+        y = self._text(img, summary, (x, y), self.big)
+        if state.phase in ("top", "down"):
+            paused = any(c.when == "top" for c in state.cues)
+            leg = "LEFT" if state.values.get("front_leg") == 1.0 else "RIGHT"
+            text = f"{leg} LEG {state.good_form_s:4.1f} / {target:.0f}s" + ("  PAUSED" if paused else "")
+            colour = BAD if paused else GOOD
+            y = self._text(img, text, (x, y + line), self.big, colour)
+            if target:
+                self._bar(img, (x, y + round(4 * self.unit)), min(state.good_form_s / target, 1.0), colour)
+
+    def _bar(self, img: np.ndarray, org: tuple[int, int], fraction: float, colour) -> None:
+        w, h = round(220 * self.unit), round(14 * self.unit)
+        x, y = org
+        cv2.rectangle(img, (x, y), (x + w, y + h), TEXT, max(1, self.thick // 2))
+        cv2.rectangle(img, (x, y), (x + round(w * fraction), y + h), colour, -1)
+
+    def _wrap(self, text: str, scale: float) -> list[str]:
+        """Splits a message into lines that fit the frame at this scale (big text, not small)."""
+        thick = max(1, round(scale * 2))
+        limit = self.width - 24 * self.unit
+        lines: list[str] = []
+        for word in text.split():
+            trial = f"{lines[-1]} {word}" if lines else word
+            if lines and cv2.getTextSize(trial, FONT, scale, thick)[0][0] <= limit:
+                lines[-1] = trial
+            else:
+                lines.append(word)
+        return lines
 
     def _draw_cues(self, img: np.ndarray, state: FrameState) -> None:
-        h = img.shape[0]
-        y = h - round(16 * self.unit)
-        for cue in state.cues[:2]:
-            scale = self._fit(cue.message, self.big)
-            self._text(img, cue.message, (round(12 * self.unit), y), scale, BAD)
-            y -= round(44 * self.unit)
+        """The newest correction, large, at the bottom; nothing else competes with it."""
+        if not state.cues:
+            return
+        lines = self._wrap(state.cues[0].message, self.big)
+        step = round(40 * self.unit)
+        y = img.shape[0] - round(16 * self.unit) - step * (len(lines) - 1)
+        for text in lines:
+            self._text(img, text, (round(12 * self.unit), y), self._fit(text, self.big), BAD)
+            y += step

@@ -36,8 +36,18 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "holds": [asdict(h) for h in engine.holds],
         "warnings": [asdict(w) for w in sorted(engine.warnings, key=lambda w: w.start_s)],
         "pose_coverage": round(session.pose_coverage, 4),
+        "side_totals": _side_totals(engine.holds),
         "frames_analyzed": session.frames,
     }
+
+
+def _side_totals(holds: list) -> dict[str, float]:
+    """Seconds held per leading leg, for hold exercises (each side's target is separate)."""
+    totals: dict[str, float] = {}
+    for h in holds:
+        if h.side:
+            totals[h.side] = round(totals.get(h.side, 0.0) + h.seconds, 3)
+    return totals
 
 
 def atomic_write(path: Path, text: str) -> None:
