@@ -74,7 +74,7 @@ def hold_scenario(rng: random.Random, name: str, seed: int) -> dict:
     script: list[dict] = [{"idle_s": 1.0}]
     for side in (first, "right" if first == "left" else "left"):
         hold: dict = {"side": side}
-        fault = rng.choice([None, None, *HOLD_FAULTS])
+        fault = rng.choice([None, *HOLD_FAULTS])
         if fault == "hold_too_short":
             hold["faults"] = ["hold_too_short"]
         else:

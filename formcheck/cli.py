@@ -131,6 +131,57 @@ def analyze(
         raise typer.Exit(code=130)
 
 
+@app.command()
+def live(
+    exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id, or 'auto' to recognise it.")],
+    camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
+    source: Annotated[Path | None, typer.Option(help="Play this video file as if it were the camera.")] = None,
+    realtime: Annotated[bool, typer.Option(help="With --source: frames arrive at their own pace, slow "
+                                           "processing drops frames.")] = True,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Save the session report here (default: a new file under "
+        "~/.local/share/formcheck/sessions).")] = None,
+    voice: Annotated[bool, typer.Option(help="Speak the cues (espeak-ng).")] = True,
+    window: Annotated[bool, typer.Option(help="Show the live window (--no-window: headless run).")] = True,
+    model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+) -> None:
+    """Practise in front of the webcam: live corrections, counts, hold clock, spoken cues.
+
+    Keys: q or Esc quits, space pauses, r resets the count, m mutes.
+    """
+    from formcheck.live import LiveOptions, default_report_path, run_live
+    from formcheck.sources import CameraSource, RealtimeFileSource
+
+    try:
+        if exercise != "auto":
+            load_spec(exercise)
+        if source is not None and not realtime:
+            raise FormcheckError("--source plays in real time in live mode; use `formcheck analyze` "
+                                 "to process every frame of a file")
+        json_path = json_out or default_report_path(exercise)
+        if json_out is None:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+        check_writable(json_path)
+        resolve_model(model)
+        if source is not None and not source.is_file():
+            raise FormcheckError(f"video not found: {source}")
+        options = LiveOptions(exercise, model, voice, window, max_seconds)
+        report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
+                          options)
+        write_json(json_path, report)
+    except FormcheckError as exc:
+        raise fail(str(exc)) from None
+    spec = load_spec(report["exercise"])
+    print_summary(report, spec)
+    stats = report["live"]
+    out.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped, "
+              f"latency p50 {stats['latency_ms_p50']:.0f} ms, p95 {stats['latency_ms_p95']:.0f} ms.")
+    out.print(f"Wrote report: {json_path}", highlight=False)
+    if report["live"].get("error"):
+        err.print(f"[yellow]note:[/] {report['live']['error']}")
+
+
 def main() -> None:
     try:
         app()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from formcheck.pose import SKELETON
+from formcheck.pose import SKELETON, PoseFrame
 from formcheck.session import FrameState
 from formcheck.specs import ExerciseSpec
 
@@ -23,7 +24,7 @@ FONT = cv2.FONT_HERSHEY_DUPLEX
 class Overlay:
     """Style is fixed at construction from the frame size, so text is large on any video."""
 
-    def __init__(self, spec: ExerciseSpec, size: tuple[int, int]) -> None:
+    def __init__(self, spec: ExerciseSpec | None, size: tuple[int, int]) -> None:
         self.spec = spec
         w, h = size
         self.unit = max(h, w * 0.75) / 480.0  # 1.0 at 640x480
@@ -52,15 +53,29 @@ class Overlay:
         limit = self.width - 24 * self.unit
         return scale * min(1.0, limit / width) if width else scale
 
-    def draw(self, img: np.ndarray, state: FrameState) -> np.ndarray:
-        pose = state.pose
+    def draw(self, img: np.ndarray, state: FrameState | None, mirror: bool = False,
+             pose: PoseFrame | None = None) -> np.ndarray:
+        """Draws the state (or, before counting starts, just the skeleton of `pose`).
+
+        `mirror` flips the picture, as a webcam view should be, and the drawing with it; the
+        text stays readable.
+        """
+        if mirror:
+            img = np.ascontiguousarray(img[:, ::-1])
+            flip = np.array([self.width, 0.0])
+            if state is not None:
+                xy = state.pose.xy * (-1, 1) + flip
+                state = replace(state, pose=replace(state.pose, xy=xy),
+                                points={k: p * (-1, 1) + flip for k, p in state.points.items()})
+            if pose is not None:
+                pose = replace(pose, xy=pose.xy * (-1, 1) + flip)
+        if state is None:
+            if pose is not None and pose.detected:
+                self._draw_skeleton(img, pose)
+            return img
         faulty_joints = {c.joint for c in state.cues if c.joint}
-        if pose.detected:
-            pts = pose.xy
-            for a, b in SKELETON:
-                pa, pb = pts[a], pts[b]
-                cv2.line(img, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), BONE,
-                         self.thick, cv2.LINE_AA)
+        if state.pose.detected and self.spec is not None:
+            self._draw_skeleton(img, state.pose)
             for name in self.spec.key_points:
                 p = state.points[name]
                 colour = BAD if name in faulty_joints else GOOD
@@ -70,8 +85,31 @@ class Overlay:
         self._draw_cues(img, state)
         return img
 
+    def _draw_skeleton(self, img: np.ndarray, pose: PoseFrame) -> None:
+        for a, b in SKELETON:
+            pa, pb = pose.xy[a], pose.xy[b]
+            cv2.line(img, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), BONE, self.thick, cv2.LINE_AA)
+
+    def banner(self, img: np.ndarray, text: str, colour=TEXT, top: bool = False) -> np.ndarray:
+        """A message across the frame: the setup instructions, or the exercise name (top right)."""
+        if not text:
+            return img
+        lines = self._wrap(text, self.big)
+        step = round(40 * self.unit)
+        if top:
+            scale = self.small
+            width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
+            self._text(img, text, (self.width - width - round(12 * self.unit), round(30 * self.unit)), scale)
+            return img
+        y = img.shape[0] // 2 - step * (len(lines) - 1) // 2
+        for line in lines:
+            self._text(img, line, (round(12 * self.unit), y), self._fit(line, self.big), colour)
+            y += step
+        return img
+
     def _draw_angle(self, img: np.ndarray, state: FrameState, faulty: set[str]) -> None:
         spec = self.spec
+        assert spec is not None
         m = spec.measures[spec.display_measure]
         value = state.values.get(spec.display_measure, float("nan"))
         if not math.isfinite(value):
@@ -90,6 +128,7 @@ class Overlay:
         self._text(img, label, (centre[0] + r, centre[1] - r), self.small, colour)
 
     def _draw_counters(self, img: np.ndarray, state: FrameState) -> None:
+        assert self.spec is not None
         x = round(12 * self.unit)
         y = round(40 * self.unit)
         line = round(34 * self.unit)

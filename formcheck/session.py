@@ -44,6 +44,7 @@ class Session:
         self.frames_with_pose = 0
         self.rows: list[dict[str, float]] = []  # per-frame measures, for the CSV
         self.last_t = 0.0
+        self.last_state: FrameState | None = None
         self._point_names = set(spec.key_points) | {p for m in spec.measures.values() for p in m.points}
 
     def update(self, frame: PoseFrame) -> FrameState:
@@ -58,9 +59,10 @@ class Session:
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})
         e = self.engine
         points = {n: self.measures.point(frame, n) for n in self._point_names} if frame.detected else {}
-        return FrameState(frame.t, frame, values, points, self.measures.side, e.phase, e.rep_count,
-                          e.good_reps, e.current_top_s(), e.good_form_s, e.holds, e.active_cues(frame.t),
-                          events)
+        self.last_state = FrameState(frame.t, frame, values, points, self.measures.side, e.phase, e.rep_count,
+                                     e.good_reps, e.current_top_s(), e.good_form_s, e.holds,
+                                     e.active_cues(frame.t), events)
+        return self.last_state
 
     def finish(self) -> None:
         self.engine.finish(self.last_t)

@@ -65,10 +65,26 @@ class RepSpec:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One test of a posture: measure below and/or above a bound."""
+
+    measure: str
+    below: float | None
+    above: float | None
+
+    def holds(self, values: dict[str, float]) -> bool:
+        value = values.get(self.measure, float("nan"))
+        if value != value:  # NaN: unseen
+            return False
+        return (self.below is None or value < self.below) and (self.above is None or value > self.above)
+
+
+@dataclass(frozen=True)
 class ExerciseSpec:
     id: str
     name: str
     summary: str
+    start_position: str  # said to the person before counting starts
     mode: str
     key_points: tuple[str, ...]
     measures: dict[str, MeasureSpec]
@@ -76,6 +92,7 @@ class ExerciseSpec:
     cues: tuple[CueSpec, ...]
     display_measure: str
     display_joint: str
+    posture: tuple[Condition, ...]  # all hold in this exercise's position: for --exercise auto
     path: Path
 
     def cue(self, name: str) -> CueSpec:
@@ -204,10 +221,18 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
                             r.choice("stat", CUE_STATS, "median"), below, above, r.number("persist_s", 0.4),
                             r.text("joint", None)))
+    posture = []
+    for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
+        r = _Reader(table, path, f"posture[{i}].")
+        cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None))
+        if cond.below is None and cond.above is None:
+            raise r.fail("below", "a bound: below or above")
+        posture.append(cond)
     display = top.sub("display")
     return ExerciseSpec(
-        id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""), mode=mode,
+        id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""),
+        start_position=top.text("start_position", ""), mode=mode,
         key_points=top.points("key_points"), measures=measures, cycle=cycle,
         cues=tuple(cues), display_measure=measure_name(display, "measure"),
-        display_joint=display.choice("joint", POINT_NAMES), path=path,
+        display_joint=display.choice("joint", POINT_NAMES), posture=tuple(posture), path=path,
     )

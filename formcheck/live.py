@@ -1,0 +1,306 @@
+"""Live coaching: newest frame in, pose, session, overlay, window, voice; a report on the way out.
+
+Time is the source's own: camera frames carry their capture time, a file played in real time its
+timestamps. Processing never works through a backlog: the source keeps only the newest frame.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.errors import FormcheckError
+from formcheck.measures import MeasureComputer
+from formcheck.overlay import BAD, GOOD, Overlay
+from formcheck.pose import PoseEstimator, PoseFrame, model_label
+from formcheck.recognize import ExerciseRecognizer, in_position
+from formcheck.report import build_report
+from formcheck.session import Session
+from formcheck.sources import LiveSource, VideoInfo
+from formcheck.specs import ExerciseSpec, exercise_ids, load_spec
+from formcheck.voice import Voice
+
+WINDOW = "formcheck"
+READY_S = 1.0  # in place this long before counting starts
+RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
+WHOLE_BODY = ("nose", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
+INSET = 0.01  # the setup check wants the whole body this far inside the picture
+
+
+@dataclass
+class LiveOptions:
+    exercise: str  # an exercise id, or "auto"
+    model: str = "full"
+    voice: bool = True
+    window: bool = True
+    max_seconds: float | None = None  # stop after this long (benchmarks, demos)
+
+
+def default_report_path(exercise: str) -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return base / "formcheck" / "sessions" / f"{stamp}-{exercise}.json"
+
+
+class SetupCheck:
+    """Before counting: whole body in frame, side-on, in the start position, for READY_S."""
+
+    def __init__(self, spec: ExerciseSpec) -> None:
+        self.spec = spec
+        self.measures = MeasureComputer(spec)
+        self.since: float | None = None
+        self.message = "Step into the picture, side-on to the camera"
+
+    def update(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
+        values = self.measures(frame, size)
+        common = {c.name: c for c in self.spec.cues if c.when == "always"}
+        if not frame.detected:
+            problem = "Step into the picture, side-on to the camera"
+        elif common.get("wrong_view") and common["wrong_view"].fails(values["side_spread"]):
+            problem = "Turn side-on to the camera"  # first: end-on, the far limbs look "missing" too
+        elif not values["visible"] or not self._whole_body_inside(frame, size):
+            problem = "Step back so your whole body is in the picture"
+        elif self.spec.posture and not in_position(self.spec, values):
+            problem = self.spec.start_position
+        else:
+            problem = None
+        if problem:
+            self.since, self.message = None, problem
+            return False
+        self.since = frame.t if self.since is None else self.since
+        self.message = "Hold still: getting ready"
+        return frame.t - self.since >= READY_S
+
+    def _whole_body_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
+        w, h = size
+        xy = np.array([self.measures.point(frame, p) for p in WHOLE_BODY])
+        return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
+                           & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))
+
+
+@dataclass
+class LiveStats:
+    latencies: list[float] = field(default_factory=list)
+    processed: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def as_dict(self, dropped: int) -> dict:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        lat = np.array(self.latencies) * 1000 if self.latencies else np.array([np.nan])
+        return {"processed_fps": round(self.processed / elapsed, 2), "processed_frames": self.processed,
+                "dropped_frames": dropped, "latency_ms_p50": round(float(np.percentile(lat, 50)), 1),
+                "latency_ms_p95": round(float(np.percentile(lat, 95)), 1)}
+
+
+class LiveCoach:
+    def __init__(self, source: LiveSource, options: LiveOptions) -> None:
+        self.source, self.options = source, options
+        self.size = (source.width, source.height)
+        self.voice = Voice(enabled=options.voice)
+        self.auto = options.exercise == "auto"
+        self.recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()]) if self.auto else None
+        self.spec: ExerciseSpec | None = None if self.auto else load_spec(options.exercise)
+        self.session: Session | None = None
+        self.setup: SetupCheck | None = SetupCheck(self.spec) if self.spec else None
+        self.segments: list[dict] = []  # finished sessions of earlier exercises (auto mode)
+        self.paused = False
+        self.stats = LiveStats()
+        self.end_reason = "stopped"
+        self.failed: str | None = None
+        self._announced_hold: set[int] = set()
+        self._recent: deque[PoseFrame] = deque()
+
+    # ---- control --------------------------------------------------------------------------
+    def _start_exercise(self, exercise: str, since: float) -> None:
+        """Auto mode: the posture named the exercise, so counting starts at once, from `since`."""
+        self._close_segment()
+        self.spec = load_spec(exercise)
+        self.setup = SetupCheck(self.spec)
+        self._start_session(since)
+        self.voice.say(self.spec.name, urgent=True)
+
+    def _start_session(self, since: float) -> None:
+        """A new count, fed the recent frames from `since` on: the reps of the last seconds count."""
+        assert self.spec is not None
+        self.session = Session(self.spec, self.size)
+        for frame in self._recent:
+            if frame.t >= since:
+                self.session.update(frame)
+
+    def _close_segment(self) -> None:
+        if self.session is not None and self.session.frames:
+            self.session.finish()
+            self.segments.append(self._report_of(self.session))
+        self.session = None
+
+    def reset(self) -> None:
+        if self.spec is not None and self.session is not None:
+            self.session = Session(self.spec, self.size)
+            self.voice.say("Count reset", urgent=True)
+
+    # ---- the frame step -------------------------------------------------------------------
+    def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
+        """Advances one frame (all but the session update); returns the banner text and colour."""
+        self._recent.append(frame)
+        while self._recent[0].t < frame.t - RECENT_S:
+            self._recent.popleft()
+        if self.recognizer is not None:
+            switched = self.recognizer.update(frame, self.size)
+            if switched and (self.spec is None or switched != self.spec.id):
+                self._start_exercise(switched, self.recognizer.since)
+                return None, GOOD
+        if self.spec is None:
+            return "Get into the start position of an exercise, side-on", BAD
+        if self.paused:
+            return "PAUSED - space to go on", BAD
+        if self.session is None:
+            assert self.setup is not None
+            if not self.setup.update(frame, self.size):
+                self.voice.say(self.setup.message)
+                return self.setup.message, BAD
+            assert self.setup.since is not None
+            self._start_session(self.setup.since)
+            self.voice.say("Ready. Go when you like.")
+            return None, GOOD
+        return None, GOOD
+
+    def speak_events(self, state) -> None:
+        spec = self.spec
+        assert spec is not None
+        for event in state.events:
+            if event.kind == "rep":
+                self.voice.say(f"{event.index}")
+            elif event.kind == "hold":
+                left = {h.side for h in state.holds}
+                self.voice.say("Hold done. Switch sides." if len(left) < 2 else "Hold done.")
+            elif event.kind == "cue" and event.index is None:
+                self.voice.say(spec.cue(event.name).message, urgent=True)
+        if state.cues and state.phase in ("top", "down"):
+            self.voice.say(state.cues[0].message, urgent=True)
+        target = spec.cycle.target_s
+        hold_index = len(state.holds) + 1
+        if target and state.good_form_s >= target and hold_index not in self._announced_hold:
+            self._announced_hold.add(hold_index)
+            self.voice.say("Time. You can come out of the stretch.")
+
+    # ---- output ----------------------------------------------------------------------------
+    def _report_of(self, session: Session) -> dict:
+        info = VideoInfo(self.source.name, self.source.fps, session.frames,
+                         round(session.last_t, 3), self.size[0], self.size[1])
+        return build_report(session, info, model_label(self.options.model), complete=True)
+
+    def report(self) -> dict:
+        if self.session is not None:
+            self.session.finish()
+            main = self._report_of(self.session)
+        elif self.segments:
+            main = self.segments.pop()
+        else:
+            spec = self.spec or load_spec(exercise_ids()[0])
+            main = self._report_of(Session(spec, self.size))
+        main["complete"] = self.failed is None
+        main["live"] = self.stats.as_dict(self.source.frames.dropped) | {"ended_by": self.end_reason}
+        if self.failed:
+            main["live"]["error"] = self.failed
+        if self.auto:
+            main["segments"] = self.segments
+        return main
+
+
+def _display_available() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
+    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
+
+    The source is made after the window exists: see `sources._av`.
+    """
+    import cv2
+
+    if options.window and not _display_available():
+        raise FormcheckError("no display for the live window (DISPLAY is not set); "
+                             "use --no-window, or `formcheck analyze` for a recorded video")
+    if options.window:
+        if Path("/usr/share/fonts").is_dir():  # Qt looks for fonts beside OpenCV otherwise, and says so
+            os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+    try:
+        source = make_source()
+    except BaseException:
+        if options.window:
+            cv2.destroyAllWindows()
+        raise
+    coach = LiveCoach(source, options)
+    overlay_for: dict[str, Overlay] = {}
+    with PoseEstimator(options.model) as estimator:
+        if options.window:
+            cv2.resizeWindow(WINDOW, source.width, source.height)
+        source.start()
+        coach.stats = LiveStats()
+        try:
+            while True:
+                if options.max_seconds and time.monotonic() - coach.stats.started > options.max_seconds:
+                    coach.end_reason = "time limit"
+                    break
+                captured = source.frames.get(timeout=0.5)
+                if captured is None:
+                    if source.frames.closed:
+                        if source.frames.error is not None:
+                            coach.failed = str(source.frames.error)
+                            coach.end_reason = "source failed"
+                        else:
+                            coach.end_reason = "source ended"
+                        break
+                    continue
+                frame = estimator.detect(captured.rgb, captured.t)
+                had_session = coach.session
+                banner, colour = coach.step(frame)
+                image = captured.rgb.copy()
+                state = None
+                if coach.session is not None and not coach.paused:
+                    # a session that started on this frame was fed it with the replay
+                    state = coach.session.update(frame) if coach.session is had_session else \
+                        coach.session.last_state
+                if state is not None:
+                    coach.speak_events(state)
+                spec = coach.spec
+                overlay = overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
+                image = overlay.draw(image, state, mirror=source.mirror, pose=frame)
+                title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
+                overlay.banner(image, banner or title, colour, top=banner is None)
+                if options.window:
+                    cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                    key = cv2.waitKey(1) & 0xFF
+                    if key in (ord("q"), 27):
+                        coach.end_reason = "key"
+                        break
+                    if key == ord(" "):
+                        coach.paused = not coach.paused
+                    elif key == ord("r"):
+                        coach.reset()
+                    elif key == ord("m"):
+                        coach.voice.muted = not coach.voice.muted
+                    if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                        coach.end_reason = "window closed"
+                        break
+                coach.stats.processed += 1
+                coach.stats.latencies.append(time.monotonic() - captured.wall)
+        except KeyboardInterrupt:
+            coach.end_reason = "ctrl-c"
+        finally:
+            source.stop()
+            if options.window:
+                cv2.destroyAllWindows()
+                cv2.waitKey(1)
+    report = coach.report()
+    report["voice"] = {"available": coach.voice.available, "problem": coach.voice.problem,
+                       "spoken": coach.voice.spoken}
+    return report

@@ -1,0 +1,154 @@
+"""Live mode: a file played in real time through a real window under Xvfb, the setup check,
+exercise recognition, and a camera that is not there."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.live import SetupCheck
+from formcheck.pose import PoseEstimator
+from formcheck.recognize import ExerciseRecognizer
+from formcheck.sources import VideoFile
+from formcheck.specs import exercise_ids, load_spec
+from tests.conftest import SAMPLES, labels
+
+
+def poses(name: str, model: str = "lite"):
+    video = VideoFile(SAMPLES / f"{name}.mp4")
+    size = (video.info.width, video.info.height)
+    with PoseEstimator(model) as estimator:
+        frames = [estimator.detect(rgb, t) for t, rgb in video.frames()]
+    video.close()
+    return frames, size
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A virtual screen for the live window."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed (apt-get install xvfb); the live window test needs it")
+    number = 90 + os.getpid() % 9
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1024x768x24"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    yield f":{number}"
+    server.terminate()
+    server.wait()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "formcheck.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "COLUMNS": "120", **(env or {})})
+
+
+def test_live_window_draws_the_overlay_and_saves_the_right_count(display, tmp_path):
+    name = "bridge_body2_right"
+    report_path = tmp_path / "live.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck.cli", "live", "--exercise", "glute_bridge",
+         "--source", str(SAMPLES / f"{name}.mp4"), "--realtime", "--json", str(report_path),
+         "--no-voice", "--model", "lite"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "DISPLAY": display})
+    time.sleep(9)  # mid-clip: a rep is under way
+    shot = tmp_path / "screen.png"
+    subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    import cv2
+
+    screen = cv2.imread(str(shot))[:, :, ::-1]  # RGB
+    good_green = np.all(np.abs(screen.astype(int) - (60, 220, 90)) < 12, axis=-1)
+    assert good_green.sum() > 30, "no green joints or counters drawn in the window"
+    panel_white = np.all(screen[:80, :300] > 240, axis=-1)  # the big counter text, top left
+    assert panel_white.sum() > 200
+    report = json.loads(report_path.read_text())
+    assert report["rep_count"] == len(labels(name)["reps"])
+    assert report["live"]["processed_fps"] > 5
+    assert report["live"]["latency_ms_p95"] < 1000
+    assert "Reps: 4" in stdout
+
+
+def test_missing_camera_is_a_clear_error():
+    result = run_cli("live", "--exercise", "glute_bridge", "--camera", "9", "--no-window", "--no-voice",
+                     "--json", os.devnull)
+    assert result.returncode == 1
+    assert "camera 9 could not be opened" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_live_without_a_display_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "formcheck.cli", "live", "--exercise", "glute_bridge",
+                             "--source", str(SAMPLES / "bridge_mixed.mp4"), "--json", str(tmp_path / "r.json")],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert "no display" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("bridge_cut_off", "Step back so your whole body is in the picture"),
+    ("bridge_end_on", "Turn side-on to the camera"),
+])
+def test_setup_check_says_what_to_change(name, expected):
+    frames, size = poses(name)
+    check = SetupCheck(load_spec("glute_bridge"))
+    said = []
+    for frame in frames:
+        assert not check.update(frame, size), "counting must not start"
+        said.append(check.message)
+    assert said.count(expected) > 0.8 * len(said)
+
+
+def test_setup_check_gets_ready_in_a_good_view():
+    frames, size = poses("bridge_mixed")
+    check = SetupCheck(load_spec("glute_bridge"))
+    ready_at = next(f.t for f in frames if check.update(f, size))
+    assert ready_at < 2.0
+
+
+@pytest.mark.parametrize("name", ["bridge_mixed", "catcow_mixed", "legpress_a", "lunge_good", "prone_mixed"])
+def test_auto_recognises_each_exercise(name):
+    frames, size = poses(name)
+    recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()])
+    switches = [s for f in frames if (s := recognizer.update(f, size))]
+    assert switches == [labels(name)["exercise"]]
+
+
+def test_auto_follows_a_switch_to_another_exercise(tmp_path):
+    """Two clips joined into one video: a bridge, then prone chest lifts."""
+    import av
+
+    joined = tmp_path / "bridge_then_prone.mp4"
+    with av.open(str(joined), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 480, 360, "yuv420p"
+        for name in ("bridge_body2_right", "prone_body2_az25"):
+            with av.open(str(SAMPLES / f"{name}.mp4")) as clip:
+                for frame in clip.decode(video=0):
+                    new = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+                    out.mux(stream.encode(new))
+        out.mux(stream.encode())
+    report_path = tmp_path / "auto.json"
+    result = run_cli("live", "--exercise", "auto", "--source", str(joined), "--no-window", "--no-voice",
+                     "--model", "lite", "--json", str(report_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    assert [s["exercise"] for s in report["segments"]] == ["glute_bridge"]
+    assert report["segments"][0]["rep_count"] == len(labels("bridge_body2_right")["reps"])
+    assert report["exercise"] == "prone_chest_lift"
+    assert report["rep_count"] == len(labels("prone_body2_az25")["reps"])
+
+
+def test_default_report_location_is_under_the_data_folder(tmp_path):
+    from formcheck.live import default_report_path
+
+    path = default_report_path("cat_cow")
+    assert path.name.endswith("-cat_cow.json")
+    assert Path.home() in path.parents or os.environ.get("XDG_DATA_HOME", "") in str(path)
