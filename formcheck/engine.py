@@ -128,6 +128,7 @@ class Engine:
         self._last_t: float | None = None
         self._track_start = 0.0
         self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
+        self._best: dict[str, float] = {}  # vs_best cues: the largest value of a clean rep so far
 
     # ---- read-only views for overlay and session -------------------------------------------
     @property
@@ -167,6 +168,31 @@ class Engine:
         if self.phase == "down":
             self._finish_rep(t)
             self.phase = "rest"
+        self._regrade_against_best()
+
+    def _regrade_against_best(self) -> None:
+        """vs_best cues, once more with the whole session's best: a rep early in the session
+        is compared with the person's neutral even when that came later."""
+        for cue in self.spec.cues:
+            if cue.stat != "vs_best" or not self._best.get(cue.name):
+                continue
+            best = self._best[cue.name]
+            for item in self.holds if self._holds_mode else self.reps:
+                raw = item.metrics.get(f"{cue.measure}_{cue.when}", math.nan)
+                if not math.isfinite(raw) or (cue.unless and cue.unless in item.faults):
+                    continue
+                ratio = raw / best
+                item.metrics[f"{cue.measure}_{cue.when}_{cue.stat}"] = round(ratio, 3)
+                failing = cue.fails(ratio)
+                if failing and cue.name not in item.faults:
+                    item.faults.append(cue.name)
+                    start, end = (item.start_s, item.end_s) if self._holds_mode else (item.top_start_s,
+                                                                                         item.top_end_s)
+                    self._add_warning(cue.name, start, end, item.index)
+                elif not failing and cue.name in item.faults:
+                    item.faults.remove(cue.name)
+                    self.warnings = [w for w in self.warnings if not (
+                        w.cue == cue.name and (w.hold if self._holds_mode else w.rep) == item.index)]
 
     def _learn_start(self, t: float, values: dict[str, float]) -> None:
         if self.start_values is not None or not values.get("visible"):
@@ -335,9 +361,11 @@ class Engine:
         return {"hold_s": round(window[1] - window[0], 3),
                 "amplitude": round(peak - self._rest_level, 4), "range": round(peak - low, 4)}
 
-    def _cue_value(self, cue: CueSpec, window: tuple[float, float], metrics: dict[str, float]) -> float:
+    def _cue_value(self, cue: CueSpec, window: tuple[float, float], metrics: dict[str, float]) -> tuple[float, float]:
+        """(value judged, plain value): the statistic the cue asks for, and the measure behind it."""
         if cue.when == "rep":
-            return metrics.get(cue.measure or "", float("nan"))
+            value = metrics.get(cue.measure or "", float("nan"))
+            return value, value
         name = cue.measure or ""
         if cue.when == "setup":
             value = self._setup_values.get(name, float("nan"))
@@ -346,14 +374,22 @@ class Engine:
             if cue.stat == "range":
                 # 10th to 90th percentile: the edges of a short top are still half in motion.
                 finite = [x for x in inside if math.isfinite(x)]
-                return float(np.subtract(*np.percentile(finite, [90, 10]))) if len(finite) > 1 else float("nan")
+                spread = float(np.subtract(*np.percentile(finite, [90, 10]))) if len(finite) > 1 else float("nan")
+                return spread, spread
             value = _median(inside)
             if cue.stat == "change":
-                return value - self._setup_values.get(name, float("nan"))
+                return value - self._setup_values.get(name, float("nan")), value
         if cue.stat == "vs_start":
             start = (self.start_values or {}).get(name, float("nan"))
-            return value / start if start else float("nan")
-        return value
+            return (value / start if start else float("nan")), value
+        if cue.stat == "vs_best":
+            return value / self._best_value(cue, value), value
+        return value, value
+
+    def _best_value(self, cue: CueSpec, value: float) -> float:
+        start = (self.start_values or {}).get(cue.measure or "", float("nan"))
+        known = [x for x in (self._best.get(cue.name, -math.inf), value, start) if math.isfinite(x)]
+        return max(known) if known else float("nan")
 
     def _grade(self, window: tuple[float, float], live: bool = False) -> tuple[list[str], dict[str, float]]:
         """Faults of the rep in progress over its top window, with its metrics.
@@ -362,14 +398,19 @@ class Engine:
         """
         metrics = self._metrics(window)
         faults = []
-        for cue in self.spec.cues:
+        # cues with `unless` go last, so the fault they defer to is already known
+        for cue in sorted(self.spec.cues, key=lambda c: c.unless is not None):
             if cue.when not in ("top", "setup", "rep") or (live and cue.when == "rep"):
                 continue
-            value = self._cue_value(cue, window, metrics)
+            if cue.unless in faults:
+                continue
+            value, plain = self._cue_value(cue, window, metrics)
             if math.isfinite(value) and cue.fails(value):
                 faults.append(cue.name)
             if not live and cue.measure and cue.when != "rep":
                 metrics[f"{cue.measure}_{cue.when}_{cue.stat}"] = round(value, 3)
+                if cue.stat == "vs_best":
+                    metrics[f"{cue.measure}_{cue.when}"] = round(plain, 4)
         return faults, metrics
 
     def _finish_rep(self, t: float) -> list[Event]:
@@ -378,6 +419,8 @@ class Engine:
         if t - start < rs.min_rep_s or len(self._buffer) < 2:
             return []
         window = self._top_window()
+        if window[1] - window[0] < rs.min_top_s:
+            return []
         faults, metrics = self._grade(window)
         peak_t = self._buffer[int(np.argmax(self._drives()))][0]
         index = self._next_index()
@@ -389,6 +432,10 @@ class Engine:
                 faults.append(cue.name)
         for name in faults:
             self._add_warning(name, window[0], window[1], index)
+        for cue in self.spec.cues:
+            raw = metrics.get(f"{cue.measure}_{cue.when}", math.nan) if cue.stat == "vs_best" else math.nan
+            if math.isfinite(raw) and cue.name not in faults:
+                self._best[cue.name] = max(self._best.get(cue.name, -math.inf), raw)
         side = self._side(window)
         if self._holds_mode:
             self.holds.append(HoldRecord(index, side, round(window[0], 3), round(window[1], 3),

@@ -105,6 +105,7 @@ class MeasureComputer:
         self.spec = spec
         self.side = "left"
         self.front = "left"
+        self._legs: dict[str, np.ndarray] = {}
         self._side_score = 0.0
         self._side_smoothing = side_smoothing
 
@@ -117,19 +118,38 @@ class MeasureComputer:
         self._side_score += self._side_smoothing * (score - self._side_score)
         self.side = "left" if self._side_score >= 0 else "right"
 
-    def _update_front(self, frame: PoseFrame) -> None:
+    def _update_legs(self, frame: PoseFrame) -> None:
+        """Front and rear legs by geometry, not by MediaPipe's left/right labels, which swap
+        now and then in side views (sometimes for the knee but not the ankle).
+
+        The front knee is the one whose line from the mid-hip is nearer horizontal; each ankle
+        goes with the knee it is closer to.
+        """
         xy = frame.xy
-        left = geometry.angle_from_vertical(xy[Landmark.LEFT_HIP], xy[Landmark.LEFT_KNEE])
-        right = geometry.angle_from_vertical(xy[Landmark.RIGHT_HIP], xy[Landmark.RIGHT_KNEE])
-        self.front = "left" if left >= right else "right"
+        mid_hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
+        knees = {"left": xy[Landmark.LEFT_KNEE], "right": xy[Landmark.RIGHT_KNEE]}
+        tilt = {k: geometry.angle_from_vertical(mid_hip, p) for k, p in knees.items()}
+        self.front = "left" if tilt["left"] >= tilt["right"] else "right"
+        rear = "right" if self.front == "left" else "left"
+        ankles = {"left": xy[Landmark.LEFT_ANKLE], "right": xy[Landmark.RIGHT_ANKLE]}
+        straight = (geometry.distance(knees[self.front], ankles[self.front])
+                    + geometry.distance(knees[rear], ankles[rear]))
+        crossed = (geometry.distance(knees[self.front], ankles[rear])
+                   + geometry.distance(knees[rear], ankles[self.front]))
+        front_ankle = ankles[self.front] if straight <= crossed else ankles[rear]
+        rear_ankle = ankles[rear] if straight <= crossed else ankles[self.front]
+        self._legs = {"front_hip": mid_hip, "rear_hip": mid_hip, "front_knee": knees[self.front],
+                      "rear_knee": knees[rear], "front_ankle": front_ankle, "rear_ankle": rear_ankle}
 
     def point(self, frame: PoseFrame, name: str) -> np.ndarray:
+        if name in self._legs:
+            return self._legs[name]
         return frame.xy[landmark(name, self.side, self.front)]
 
     def visible(self, frame: PoseFrame, points: tuple[str, ...], size: tuple[int, int]) -> bool:
         w, h = size
         idx = [landmark(p, self.side, self.front) for p in points]
-        xy = frame.xy[idx]
+        xy = np.array([self.point(frame, p) for p in points])
         inside = ((xy[:, 0] > -FRAME_MARGIN * w) & (xy[:, 0] < (1 + FRAME_MARGIN) * w)
                   & (xy[:, 1] > -FRAME_MARGIN * h) & (xy[:, 1] < (1 + FRAME_MARGIN) * h))
         # Front/rear legs include the far one, which a side view partly hides: in frame is enough.
@@ -157,7 +177,7 @@ class MeasureComputer:
             values["side_spread"] = values["front_leg"] = float("nan")
             return values | {name: float("nan") for name in self.spec.measures}
         self._update_side(frame)
-        self._update_front(frame)
+        self._update_legs(frame)
         values["front_leg"] = 1.0 if self.front == "left" else 0.0
         seen = self.visible(frame, self.spec.key_points, size)
         values["visible"] = 1.0 if seen else 0.0

@@ -16,8 +16,10 @@ from formcheck.measures import BUILTIN_MEASURES, MEASURE_KINDS, POINT_NAMES
 
 CUE_WHEN = ("always", "top", "rep", "hold", "setup")
 # How a cue reads its measure over the frames `when` names: median, max - min (steadiness),
-# change from the setup before the rep, or ratio to the person's own value at the session start.
-CUE_STATS = ("median", "range", "change", "vs_start")
+# change from the setup before the rep, or ratio to the person's own value: at the session start
+# (vs_start), or the largest of their clean reps (vs_best: the report re-grades with the whole
+# session's best).
+CUE_STATS = ("median", "range", "change", "vs_start", "vs_best")
 MODES = ("reps", "holds")
 SIDE_SOURCES = ("front_leg",)
 
@@ -43,6 +45,7 @@ class CueSpec:
     above: float | None
     persist_s: float
     joint: str | None  # where the overlay marks it
+    unless: str | None  # not judged on a rep that has this other fault (it confounds the measure)
 
     def fails(self, value: float) -> bool:
         return (self.below is not None and value < self.below) or (
@@ -60,6 +63,7 @@ class RepSpec:
     counter_enter: float | None  # an excursion this far the other way belongs to the rep (cat-cow)
     settle_s: float  # the top is judged once it has been steady this long
     min_rep_s: float
+    min_top_s: float  # a shorter stay at the top is not counted (holds: passing through is not a hold)
     side_from: str | None  # "front_leg": the rep or hold belongs to the leg in front
     target_s: float | None  # hold exercises: the seconds to hold per side (shown on screen)
 
@@ -205,7 +209,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
                     r.number("top_band"), r.number("top_band_min", 0.0),
                     r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
-                    r.number("settle_s", 0.3), r.number("min_rep_s", 1.0),
+                    r.number("settle_s", 0.3), r.number("min_rep_s", 1.0), r.number("min_top_s", 0.0),
                     r.choice("side_from", SIDE_SOURCES, None), r.number("target_s", None))
     if cycle.exit >= cycle.enter:
         raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
@@ -220,7 +224,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
             raise r.fail("below", "a threshold: below or above")
         cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
                             r.choice("stat", CUE_STATS, "median"), below, above, r.number("persist_s", 0.4),
-                            r.text("joint", None)))
+                            r.text("joint", None), r.text("unless", None)))
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
         r = _Reader(table, path, f"posture[{i}].")
@@ -228,6 +232,10 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         if cond.below is None and cond.above is None:
             raise r.fail("below", "a bound: below or above")
         posture.append(cond)
+    names = {c.name for c in cues}
+    for i, cue in enumerate(cues):
+        if cue.unless is not None and cue.unless not in names:
+            raise _Reader({}, path, f"cues[{i}].").fail("unless", "the name of another cue", cue.unless)
     display = top.sub("display")
     return ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""),
