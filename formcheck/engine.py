@@ -25,6 +25,7 @@ LOW_FRACTION = 0.35  # ... where "lower part" is below this fraction of the rep'
 OFF_REST_TRACKING_PER_S = 0.05  # two-sided drives: the rest level barely moves during excursions
 START_S = 1.0  # the person's own reference values are taken over the first second seen
 SETUP_S = 0.5  # the setup before a rep: this long before it starts
+RANGE_TRIM_S = 0.5  # "range" cues leave out this much at each end of the top
 
 
 @dataclass
@@ -372,7 +373,10 @@ class Engine:
         else:
             inside = [v[name] for t, v in self._buffer if window[0] <= t <= window[1]]
             if cue.stat == "range":
-                # 10th to 90th percentile: the edges of a short top are still half in motion.
+                # The steadiness of the hold itself: its first and last RANGE_TRIM_S are still the
+                # settling of the movement into and out of it; 10th to 90th percentile.
+                trim = RANGE_TRIM_S if window[1] - window[0] > 4 * RANGE_TRIM_S else 0.0
+                inside = [v[name] for t, v in self._buffer if window[0] + trim <= t <= window[1] - trim]
                 finite = [x for x in inside if math.isfinite(x)]
                 spread = float(np.subtract(*np.percentile(finite, [90, 10]))) if len(finite) > 1 else float("nan")
                 return spread, spread
