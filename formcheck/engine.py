@@ -111,7 +111,6 @@ class Engine:
         self.warnings: list[CueEpisode] = []
         self.shown: dict[str, float] = {}  # cue -> time it last applied (for display)
         self.phase = "rest"
-        self.side: str | None = None
         self.t = 0.0
         self._always = {c.name: _Debounce(c.persist_s) for c in spec.cues if c.when == "always"}
         self._always_start: dict[str, float] = {}

@@ -93,7 +93,7 @@ def test_analyze_writes_report_video_and_csv(tmp_path):
         frames = sum(1 for _ in container.decode(stream))
     assert frames == truth["frame_count"]
     lines = out_csv.read_text().splitlines()
-    assert lines[0].startswith("t,pose,visible,side_spread,hip_lift")
+    assert {"t", "pose", "visible", "side_spread", "hip_lift", "hip_line", "knee"} <= set(lines[0].split(","))
     assert len(lines) == truth["frame_count"] + 1
 
 
