@@ -124,7 +124,6 @@ class Engine:
         self._setup_values: dict[str, float] = {}
         self._trough = math.inf
         self._counter_seen = False
-        self._below_since: float | None = None
         self._buffer: list[tuple[float, dict[str, float]]] = []
         self._last_t: float | None = None
         self._track_start = 0.0
@@ -271,13 +270,7 @@ class Engine:
             self._track_rest(t, dt, drive, amplitude, values)
             return events
         self._buffer.append((t, values))
-        if amplitude < rs.exit:
-            self._below_since = t if self._below_since is None else self._below_since
-        else:
-            self._below_since = None
-        back = self._below_since is not None and t - self._below_since >= rs.exit_s
-        if back or self._settled_low(t):
-            self._below_since = None
+        if amplitude < rs.exit or self._settled_low(t):
             events += self._finish_rep(t)
             self.phase = "rest"
             self._rest_t = t

@@ -57,7 +57,6 @@ class RepSpec:
     drive: str  # the measure that rises as the body leaves the rest position
     enter: float  # drive above this: a rep has begun
     exit: float  # drive back below this: the rep has ended (hysteresis: exit < enter)
-    exit_s: float  # ... and stayed there this long (holds: a flicker of the pose is not the end)
     top_band: float  # within this fraction of the rep's amplitude from its peak is "the top"
     top_band_min: float  # ... but never narrower than this (drive units): pose jitter
     falling: bool  # the drive falls, not rises, as the body leaves rest
@@ -207,7 +206,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         return value
 
     r = top.sub("reps" if mode == "reps" else "hold")
-    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"), r.number("exit_s", 0.0),
+    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
                     r.number("top_band"), r.number("top_band_min", 0.0),
                     r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
                     r.number("settle_s", 0.3), r.number("min_rep_s", 1.0), r.number("min_top_s", 0.0),
