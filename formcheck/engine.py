@@ -125,6 +125,8 @@ class Engine:
         self._trough = math.inf
         self._counter_seen = False
         self._buffer: list[tuple[float, dict[str, float]]] = []
+        self._drive_values: list[float] = []  # the drive of each buffered frame, kept beside it
+        self._window_cache: tuple[int, tuple[float, float]] = (-1, (0.0, 0.0))
         self._last_t: float | None = None
         self._track_start = 0.0
         self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
@@ -266,10 +268,13 @@ class Engine:
                 self._setup_values = _medians(
                     [v for tt, v in self._rest_frames if tt >= self._rest_t - SETUP_S], self.spec.measures)
                 self._buffer = [(t, values)]
+                self._drive_values = [drive]
+                self._window_cache = (-1, (0.0, 0.0))
                 return events
             self._track_rest(t, dt, drive, amplitude, values)
             return events
         self._buffer.append((t, values))
+        self._drive_values.append(drive)
         if amplitude < rs.exit or self._settled_low(t):
             events += self._finish_rep(t)
             self.phase = "rest"
@@ -318,7 +323,7 @@ class Engine:
         if self.phase != "down" or self._buffer[0][0] > t - REST_SETTLE_S:
             return False
         assert self._rest_level is not None
-        recent = [self._drive(v) for tt, v in self._buffer if tt >= t - REST_SETTLE_S]
+        recent = [d for (tt, _), d in zip(self._buffer, self._drive_values, strict=True) if tt >= t - REST_SETTLE_S]
         if len(recent) < 3:
             return False
         peak = float(self._drives().max())
@@ -326,7 +331,7 @@ class Engine:
         return low and max(recent) - min(recent) <= self._band(peak) / 2
 
     def _drives(self) -> np.ndarray:
-        return np.array([self._drive(v) for _, v in self._buffer])
+        return np.asarray(self._drive_values)
 
     def _band(self, peak: float) -> float:
         rs = self.spec.cycle
@@ -339,17 +344,20 @@ class Engine:
         The peak is taken on a 5-frame running median, so one stray pose estimate neither sets
         it nor, with first-to-last, splits a long hold in two.
         """
-        drives = self._drives()
-        smooth = _running_median(drives, 5)
+        if self._window_cache[0] == len(self._buffer):  # asked several times per frame
+            return self._window_cache[1]
+        smooth = _running_median(self._drives(), 5)
         peak = float(np.nanmax(smooth))
         inside = np.flatnonzero(smooth >= peak - self._band(peak))
-        return self._buffer[int(inside[0])][0], self._buffer[int(inside[-1])][0]
+        window = self._buffer[int(inside[0])][0], self._buffer[int(inside[-1])][0]
+        self._window_cache = (len(self._buffer), window)
+        return window
 
     def _settled(self) -> bool:
         """The drive has stopped rising: the person is holding the top, not passing through."""
         rs = self.spec.cycle
-        t_now, now = self._buffer[-1][0], self._drive(self._buffer[-1][1])
-        past = [self._drive(v) for t, v in self._buffer if t <= t_now - rs.settle_s]
+        t_now, now = self._buffer[-1][0], self._drive_values[-1]
+        past = [d for (t, _), d in zip(self._buffer, self._drive_values, strict=True) if t <= t_now - rs.settle_s]
         if not past:
             return False
         return abs(now - past[-1]) <= self._band(float(self._drives().max())) / 2
