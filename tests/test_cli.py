@@ -38,6 +38,7 @@ def test_missing_video(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_file_that_is_not_a_video(tmp_path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("these are not frames\n" * 50)
@@ -68,6 +69,7 @@ def test_missing_model_says_how_to_rebuild(tmp_path):
     assert "pose model not found" in result.output and "build_models.py" in result.output
 
 
+@pytest.mark.slow
 def test_broken_model_says_how_to_rebuild(tmp_path):
     broken = tmp_path / "broken.task"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
@@ -76,6 +78,7 @@ def test_broken_model_says_how_to_rebuild(tmp_path):
     assert "is broken" in result.output and "build_models.py" in result.output
 
 
+@pytest.mark.slow
 def test_analyze_writes_report_video_and_csv(tmp_path):
     out_json, out_video, out_csv = tmp_path / "r.json", tmp_path / "a.mp4", tmp_path / "m.csv"
     result = invoke("analyze", CLIP, "--exercise", "glute_bridge", "--json", out_json,
@@ -97,6 +100,7 @@ def test_analyze_writes_report_video_and_csv(tmp_path):
     assert len(lines) == truth["frame_count"] + 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_writes_a_partial_report(tmp_path):
     out_json, out_video = tmp_path / "r.json", tmp_path / "a.mp4"
     clip = SAMPLES / "bridge_mixed.mp4"

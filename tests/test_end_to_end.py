@@ -4,6 +4,8 @@ import pytest
 
 from tests.conftest import labels
 
+pytestmark = pytest.mark.slow
+
 REP_CLIPS = ["bridge_mixed", "bridge_body2_right", "bridge_az30", "bridge_fast_good", "catcow_mixed",
              "catcow_body2_az30", "legpress_a", "legpress_b", "prone_mixed", "prone_body2_az25"]
 HOLD_CLIPS = ["lunge_good", "lunge_faults", "lunge_short"]

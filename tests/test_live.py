@@ -19,6 +19,8 @@ from formcheck.sources import VideoFile
 from formcheck.specs import exercise_ids, load_spec
 from tests.conftest import SAMPLES, labels
 
+pytestmark = pytest.mark.slow
+
 
 def poses(name: str, model: str = "lite"):
     video = VideoFile(SAMPLES / f"{name}.mp4")
