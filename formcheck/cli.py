@@ -64,10 +64,12 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
             else:
                 out.print(line + "[green]good[/]", highlight=False)
     else:
-        out.print(f"Holds: [bold]{len(report['holds'])}[/]   per side: "
-                  + ", ".join(f"{side} {secs:.1f} s" for side, secs in report["side_totals"].items()))
+        per_side = ", ".join(f"{spec.cycle.side_name(side)} {secs:.1f} s"
+                             for side, secs in report["side_totals"].items())
+        out.print(f"Holds: [bold]{len(report['holds'])}[/]" + (f"   per side: {per_side}" if per_side else ""))
         for hold in report["holds"]:
-            line = (f"  hold {hold['index']}, {hold['side'] or '?'} leg forward, {_fmt_s(hold['start_s'])}-"
+            side = f"{spec.cycle.side_name(hold['side'])}, " if spec.cycle.side_from else ""
+            line = (f"  hold {hold['index']}, {side}{_fmt_s(hold['start_s'])}-"
                     f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
                     f"{hold['good_form_s']:.1f} s with good form: ")
             if hold["faults"]:
@@ -75,7 +77,7 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
                 out.print(line + f"[red]{msgs}[/]", highlight=False)
             else:
                 out.print(line + "[green]good[/]", highlight=False)
-    view = [w for w in report["warnings"] if w["cue"] in ("body_not_visible", "wrong_view")]
+    view = [w for w in report["warnings"] if spec.cue(w["cue"]).view]
     for w in view:
         out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",
                   highlight=False)
@@ -172,8 +174,10 @@ def live(
         write_json(json_path, report)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    spec = load_spec(report["exercise"])
-    print_summary(report, spec)
+    if report["exercise"] is None:
+        out.print("No exercise was recognised: nothing was counted.")
+    else:
+        print_summary(report, load_spec(report["exercise"]))
     stats = report["live"]
     out.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped, "
               f"latency p50 {stats['latency_ms_p50']:.0f} ms, p95 {stats['latency_ms_p95']:.0f} ms.")

@@ -21,17 +21,16 @@ from formcheck.measures import MeasureComputer
 from formcheck.overlay import BAD, GOOD, Overlay
 from formcheck.pose import PoseEstimator, PoseFrame, model_label
 from formcheck.recognize import ExerciseRecognizer, in_position
-from formcheck.report import build_report
-from formcheck.session import Session
+from formcheck.report import SCHEMA, build_report
+from formcheck.session import Session, smoothing_filter
 from formcheck.sources import LiveSource, VideoInfo
-from formcheck.specs import ExerciseSpec, exercise_ids, load_spec
+from formcheck.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
 from formcheck.voice import Voice
 
 WINDOW = "formcheck"
 READY_S = 1.0  # in place this long before counting starts
 RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
-WHOLE_BODY = ("nose", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
-INSET = 0.01  # the setup check wants the whole body this far inside the picture
+INSET = 0.01  # the setup check wants the joints the exercise is judged on this far inside the picture
 
 
 @dataclass
@@ -50,23 +49,29 @@ def default_report_path(exercise: str) -> Path:
 
 
 class SetupCheck:
-    """Before counting: whole body in frame, side-on, in the start position, for READY_S."""
+    """Before counting: the judged joints in frame, side-on, in the start position, for READY_S.
+
+    No stricter than the analysis: it asks for what the exercise is judged on (its key points
+    and the view cues), not for hands and feet the spec never reads.
+    """
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
         self.measures = MeasureComputer(spec)
         self.since: float | None = None
-        self.message = "Step into the picture, side-on to the camera"
+        self.message = spec.messages["step_in"]
+        # side-on first: end-on, the far limbs look "missing" too
+        self.view_cues = [c for c in spec.cues if c.view and c.when == "always" and c.measure != "visible"]
 
     def update(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         values = self.measures(frame, size)
-        common = {c.name: c for c in self.spec.cues if c.when == "always"}
+        wrong_view = next((c for c in self.view_cues if c.fails(values.get(c.measure or "", float("nan")))), None)
         if not frame.detected:
-            problem = "Step into the picture, side-on to the camera"
-        elif common.get("wrong_view") and common["wrong_view"].fails(values["side_spread"]):
-            problem = "Turn side-on to the camera"  # first: end-on, the far limbs look "missing" too
-        elif not values["visible"] or not self._whole_body_inside(frame, size):
-            problem = "Step back so your whole body is in the picture"
+            problem = self.spec.messages["step_in"]
+        elif wrong_view is not None:
+            problem = wrong_view.message
+        elif not values["visible"] or not self._judged_joints_inside(frame, size):
+            problem = self.spec.messages["step_back"]
         elif self.spec.posture and not in_position(self.spec, values):
             problem = self.spec.start_position
         else:
@@ -75,12 +80,12 @@ class SetupCheck:
             self.since, self.message = None, problem
             return False
         self.since = frame.t if self.since is None else self.since
-        self.message = "Hold still: getting ready"
+        self.message = self.spec.messages["hold_still"]
         return frame.t - self.since >= READY_S
 
-    def _whole_body_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
+    def _judged_joints_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         w, h = size
-        xy = np.array([self.measures.point(frame, p) for p in WHOLE_BODY])
+        xy = np.array([self.measures.point(frame, p) for p in self.spec.key_points])
         return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
                            & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))
 
@@ -110,6 +115,8 @@ class LiveCoach:
         self.session: Session | None = None
         self.setup: SetupCheck | None = SetupCheck(self.spec) if self.spec else None
         self.segments: list[dict] = []  # finished sessions of earlier exercises (auto mode)
+        self.messages = common_messages()
+        self.smoothing = smoothing_filter()  # once, for the recognizer, the setup check and the session
         self.paused = False
         self.stats = LiveStats()
         self.end_reason = "stopped"
@@ -129,7 +136,7 @@ class LiveCoach:
     def _start_session(self, since: float) -> None:
         """A new count, fed the recent frames from `since` on: the reps of the last seconds count."""
         assert self.spec is not None
-        self.session = Session(self.spec, self.size)
+        self.session = Session(self.spec, self.size, smoothed=True)
         for frame in self._recent:
             if frame.t >= since:
                 self.session.update(frame)
@@ -142,12 +149,17 @@ class LiveCoach:
 
     def reset(self) -> None:
         if self.spec is not None and self.session is not None:
-            self.session = Session(self.spec, self.size)
-            self.voice.say("Count reset", urgent=True)
+            self.session = Session(self.spec, self.size, smoothed=True)
+            self.voice.say(self.spec.messages["count_reset"], urgent=True)
 
     # ---- the frame step -------------------------------------------------------------------
+    def smooth(self, frame: PoseFrame) -> PoseFrame:
+        if not frame.detected:
+            return frame
+        return PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
+
     def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
-        """Advances one frame (all but the session update); returns the banner text and colour."""
+        """Advances one (smoothed) frame, all but the session update; returns the banner and colour."""
         self._recent.append(frame)
         while self._recent[0].t < frame.t - RECENT_S:
             self._recent.popleft()
@@ -157,9 +169,9 @@ class LiveCoach:
                 self._start_exercise(switched, self.recognizer.since)
                 return None, GOOD
         if self.spec is None:
-            return "Get into the start position of an exercise, side-on", BAD
+            return self.messages["no_exercise"], BAD
         if self.paused:
-            return "PAUSED - space to go on", BAD
+            return self.spec.messages["paused"], BAD
         if self.session is None:
             assert self.setup is not None
             if not self.setup.update(frame, self.size):
@@ -167,7 +179,7 @@ class LiveCoach:
                 return self.setup.message, BAD
             assert self.setup.since is not None
             self._start_session(self.setup.since)
-            self.voice.say("Ready. Go when you like.")
+            self.voice.say(self.spec.messages["ready"])
             return None, GOOD
         return None, GOOD
 
@@ -178,17 +190,16 @@ class LiveCoach:
             if event.kind == "rep":
                 self.voice.say(f"{event.index}")
             elif event.kind == "hold":
-                left = {h.side for h in state.holds}
-                self.voice.say("Hold done. Switch sides." if len(left) < 2 else "Hold done.")
-            elif event.kind == "cue" and event.index is None:
+                sides_left = spec.cycle.side_from is not None and len(state.side_seconds) < 2
+                self.voice.say(spec.messages["hold_done_switch" if sides_left else "hold_done"])
+            elif event.kind == "cue" and event.index is None and not event.provisional:
                 self.voice.say(spec.cue(event.name).message, urgent=True)
         if state.cues and state.phase in ("top", "down"):
             self.voice.say(state.cues[0].message, urgent=True)
         target = spec.cycle.target_s
-        hold_index = len(state.holds) + 1
-        if target and state.good_form_s >= target and hold_index not in self._announced_hold:
-            self._announced_hold.add(hold_index)
-            self.voice.say("Time. You can come out of the stretch.")
+        if target and state.good_form_s >= target and state.holds_done not in self._announced_hold:
+            self._announced_hold.add(state.holds_done)
+            self.voice.say(spec.messages["target_reached"])
 
     # ---- output ----------------------------------------------------------------------------
     def _report_of(self, session: Session) -> dict:
@@ -196,15 +207,23 @@ class LiveCoach:
                          round(session.last_t, 3), self.size[0], self.size[1])
         return build_report(session, info, model_label(self.options.model), complete=True)
 
+    def _nothing_recognised(self) -> dict:
+        """Auto mode that never saw an exercise: an honest empty report, no exercise made up."""
+        info = VideoInfo(self.source.name, self.source.fps, self.stats.processed, 0.0, self.size[0], self.size[1])
+        return {"schema": SCHEMA, "complete": True, "exercise": None, "source": info.as_dict(),
+                "model": model_label(self.options.model), "rep_count": 0, "good_reps": 0, "reps": [], "holds": [],
+                "warnings": [], "pose_coverage": 0.0, "side_totals": {}, "frames_analyzed": 0}
+
     def report(self) -> dict:
         if self.session is not None:
             self.session.finish()
             main = self._report_of(self.session)
         elif self.segments:
             main = self.segments.pop()
+        elif self.spec is not None:
+            main = self._report_of(Session(self.spec, self.size))
         else:
-            spec = self.spec or load_spec(exercise_ids()[0])
-            main = self._report_of(Session(spec, self.size))
+            main = self._nothing_recognised()
         main["complete"] = self.failed is None
         main["live"] = self.stats.as_dict(self.source.frames.dropped) | {"ended_by": self.end_reason}
         if self.failed:
@@ -260,7 +279,7 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dic
                             coach.end_reason = "source ended"
                         break
                     continue
-                frame = estimator.detect(captured.rgb, captured.t)
+                frame = coach.smooth(estimator.detect(captured.rgb, captured.t))
                 had_session = coach.session
                 banner, colour = coach.step(frame)
                 image = captured.rgb.copy()

@@ -137,16 +137,16 @@ class Overlay:
             if state.top_s > 0:
                 self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + line), self.big, GOOD)
             return
-        target = self.spec.cycle.target_s or 0.0
-        done = {h.side: h.seconds for h in state.holds}
-        summary = "   ".join(f"{side[0].upper()} {done[side]:.0f}s" if side in done else f"{side[0].upper()} --"
-                              for side in ("left", "right"))
-        y = self._text(img, summary, (x, y), self.big)
+        rs = self.spec.cycle
+        target = rs.target_s or 0.0
+        if rs.side_from is not None:
+            summary = "   ".join(f"{side.upper()} {state.side_seconds[side]:.0f}s" if side in state.side_seconds
+                                  else f"{side.upper()} --" for side in rs.sides)
+            y = self._text(img, summary, (x, y), self.big)
         if state.phase in ("top", "down"):
-            paused = any(c.when == "top" for c in state.cues)
-            leg = "LEFT" if state.values.get("front_leg") == 1.0 else "RIGHT"
-            text = f"{leg} LEG {state.good_form_s:4.1f} / {target:.0f}s" + ("  PAUSED" if paused else "")
-            colour = BAD if paused else GOOD
+            label = rs.side_name(state.hold_side).upper() + " " if state.hold_side else ""
+            text = f"{label}{state.good_form_s:4.1f} / {target:.0f}s" + ("  PAUSED" if state.clock_paused else "")
+            colour = BAD if state.clock_paused else GOOD
             y = self._text(img, text, (x, y + line), self.big, colour)
             if target:
                 self._bar(img, (x, y + round(4 * self.unit)), min(state.good_form_s / target, 1.0), colour)

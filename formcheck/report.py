@@ -23,31 +23,23 @@ SCHEMA = "formcheck.report/1"
 
 
 def build_report(session: Session, source: VideoInfo, model: str, complete: bool) -> dict[str, Any]:
-    engine = session.engine
+    """The report of a finished session; the one place a report is made, for analyze and live."""
+    r = session.results()
     return {
         "schema": SCHEMA,
         "complete": complete,
         "exercise": session.spec.id,
         "source": source.as_dict(),
         "model": model,
-        "rep_count": engine.rep_count,
-        "good_reps": engine.good_reps,
-        "reps": [asdict(r) for r in engine.reps],
-        "holds": [asdict(h) for h in engine.holds],
-        "warnings": [asdict(w) for w in sorted(engine.warnings, key=lambda w: w.start_s)],
-        "pose_coverage": round(session.pose_coverage, 4),
-        "side_totals": _side_totals(engine.holds),
-        "frames_analyzed": session.frames,
+        "rep_count": r.rep_count,
+        "good_reps": r.good_reps,
+        "reps": [asdict(x) for x in r.reps],
+        "holds": [asdict(x) for x in r.holds],
+        "warnings": [asdict(w) for w in r.warnings],
+        "pose_coverage": round(r.pose_coverage, 4),
+        "side_totals": r.side_totals,
+        "frames_analyzed": r.frames,
     }
-
-
-def _side_totals(holds: list) -> dict[str, float]:
-    """Seconds held per leading leg, for hold exercises (each side's target is separate)."""
-    totals: dict[str, float] = {}
-    for h in holds:
-        if h.side:
-            totals[h.side] = round(totals.get(h.side, 0.0) + h.seconds, 3)
-    return totals
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -1,16 +1,25 @@
-"""A session: pose frames in, measures, engine state and per-frame rows out. Pure (no I/O)."""
+"""A session: pose frames in; measures, the engine and the results so far out. Pure (no I/O).
+
+The session owns the results (reps, holds, warnings, side totals) and hands out a `FrameState`
+that already carries everything the overlay shows, so drawing never decides anything.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.engine import Engine, Event
+from formcheck.engine import CueEpisode, Engine, Event, HoldRecord, RepRecord
 from formcheck.filters import OneEuroFilter
 from formcheck.measures import MeasureComputer
 from formcheck.pose import PoseFrame
 from formcheck.specs import CueSpec, ExerciseSpec
+
+
+def smoothing_filter() -> OneEuroFilter:
+    return OneEuroFilter(min_cutoff=1.5, beta=0.02)
 
 
 @dataclass(frozen=True)
@@ -21,25 +30,40 @@ class FrameState:
     pose: PoseFrame  # smoothed
     values: dict[str, float]
     points: dict[str, np.ndarray]  # the spec's point names resolved to pixels (near side, front leg)
-    side: str
     phase: str
     rep_count: int
     good_reps: int
     top_s: float
-    good_form_s: float  # hold exercises: seconds of the hold in progress with the posture right
-    holds: list  # finished holds (HoldRecord)
-    cues: list[CueSpec]
+    cues: list[CueSpec]  # corrections to show, newest first
+    hold_side: str | None  # the side of the hold in progress (None outside a hold)
+    good_form_s: float  # the hold clock: seconds of the hold in progress with the posture right
+    clock_paused: bool  # the clock is stopped because the held posture is wrong
+    side_seconds: dict[str, float]  # seconds held per side so far
+    holds_done: int
     events: list[Event] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Results:
+    reps: list[RepRecord]
+    holds: list[HoldRecord]
+    warnings: list[CueEpisode]  # in time order
+    side_totals: dict[str, float]
+    rep_count: int
+    good_reps: int
+    frames: int
+    pose_coverage: float
+
+
 class Session:
-    def __init__(self, spec: ExerciseSpec, size: tuple[int, int],
-                 smoothing: OneEuroFilter | None = None) -> None:
+    def __init__(self, spec: ExerciseSpec, size: tuple[int, int], smoothing: OneEuroFilter | None = None,
+                 smoothed: bool = False) -> None:
+        """`smoothed`: the frames come already smoothed (live mode smooths once for all readers)."""
         self.spec = spec
         self.size = size
-        self.engine = Engine(spec)
+        self._engine = Engine(spec)
         self.measures = MeasureComputer(spec)
-        self.smoothing = smoothing or OneEuroFilter(min_cutoff=1.5, beta=0.02)
+        self.smoothing = None if smoothed else (smoothing or smoothing_filter())
         self.frames = 0
         self.frames_with_pose = 0
         self.rows: list[dict[str, float]] = []  # per-frame measures, for the CSV
@@ -52,25 +76,46 @@ class Session:
         self.last_t = frame.t
         if frame.detected:
             self.frames_with_pose += 1
-            xy = self.smoothing(frame.t, frame.xy)
-            frame = PoseFrame(frame.t, xy, frame.z, frame.visibility, frame.world)
+            if self.smoothing is not None:
+                frame = PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
         values = self.measures(frame, self.size)
-        events = self.engine.update(frame.t, values)
+        e = self._engine
+        events = e.update(frame.t, values)
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})
-        e = self.engine
         points = {n: self.measures.point(frame, n) for n in self._point_names} if frame.detected else {}
-        self.last_state = FrameState(frame.t, frame, values, points, self.measures.side, e.phase, e.rep_count,
-                                     e.good_reps, e.current_top_s(), e.good_form_s, e.holds,
-                                     e.active_cues(frame.t), events)
+        in_hold = e.phase in ("top", "down")
+        self.last_state = FrameState(frame.t, frame, values, points, e.phase, e.rep_count, e.good_reps,
+                                     e.current_top_s(), e.active_cues(frame.t),
+                                     self._side_now(values) if in_hold else None, e.good_form_s,
+                                     e.clock_paused and in_hold, side_totals(e.holds), len(e.holds), events)
         return self.last_state
 
     def finish(self) -> None:
-        self.engine.finish(self.last_t)
+        self._engine.finish(self.last_t)
+
+    def results(self) -> Results:
+        e = self._engine
+        return Results(list(e.reps), list(e.holds), sorted(e.warnings, key=lambda w: w.start_s),
+                       side_totals(e.holds), e.rep_count, e.good_reps, self.frames, self.pose_coverage)
 
     @property
     def pose_coverage(self) -> float:
         return self.frames_with_pose / self.frames if self.frames else 0.0
 
+    def _side_now(self, values: dict[str, float]) -> str | None:
+        rs = self.spec.cycle
+        value = values.get(rs.side_from or "", math.nan)
+        return None if not math.isfinite(value) else rs.sides[0] if value >= 0.5 else rs.sides[1]
 
-def nan_to_none(value: float) -> float | None:
+
+def side_totals(holds: list[HoldRecord]) -> dict[str, float]:
+    """Seconds held per side, for exercises with sides (each side's target is separate)."""
+    totals: dict[str, float] = {}
+    for h in holds:
+        if h.side:
+            totals[h.side] = round(totals.get(h.side, 0.0) + h.seconds, 3)
+    return totals
+
+
+def nan_to_none(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)

@@ -5,6 +5,7 @@ An error names the file, the key and what was expected, so a spec author can fix
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -13,15 +14,14 @@ from typing import Any
 
 from formcheck.errors import FormcheckError
 from formcheck.measures import BUILTIN_MEASURES, MEASURE_KINDS, POINT_NAMES
+from formcheck.statistics import STATISTICS
 
-CUE_WHEN = ("always", "top", "rep", "hold", "setup")
-# How a cue reads its measure over the frames `when` names: median, max - min (steadiness),
-# change from the setup before the rep, or ratio to the person's own value: at the session start
-# (vs_start), or the largest of their clean reps (vs_best: the report re-grades with the whole
-# session's best).
-CUE_STATS = ("median", "range", "change", "vs_start", "vs_best")
+# always: judged on every frame (debounced); top: over the top of each rep or hold, read with a
+# statistic; rep: on a rep's own metrics (hold_s, amplitude, range).
+CUE_WHEN = ("always", "top", "rep")
+REP_METRICS = ("hold_s", "amplitude", "range")
 MODES = ("reps", "holds")
-SIDE_SOURCES = ("front_leg",)
+TARGET = "target_s"  # a cue threshold may name the hold target instead of repeating the number
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,15 @@ class CueSpec:
     name: str
     message: str
     explain: str  # what the cue means, for `formcheck exercises`
-    when: str  # always | top | rep | hold | setup
-    measure: str | None  # a frame measure, or a rep metric when `when` is "rep"/"hold"
+    when: str  # always | top | rep
+    measure: str | None  # a frame measure, or a rep metric when `when` is "rep"
     stat: str
     below: float | None
     above: float | None
     persist_s: float
     joint: str | None  # where the overlay marks it
     unless: str | None  # not judged on a rep that has this other fault (it confounds the measure)
+    view: bool  # a problem with the camera's view, not a fault of the movement
 
     def fails(self, value: float) -> bool:
         return (self.below is not None and value < self.below) or (
@@ -64,8 +65,13 @@ class RepSpec:
     settle_s: float  # the top is judged once it has been steady this long
     min_rep_s: float
     min_top_s: float  # a shorter stay at the top is not counted (holds: passing through is not a hold)
-    side_from: str | None  # "front_leg": the rep or hold belongs to the leg in front
-    target_s: float | None  # hold exercises: the seconds to hold per side (shown on screen)
+    side_from: str | None  # a measure: 1 when the rep or hold belongs to sides[0], 0 for sides[1]
+    sides: tuple[str, str]
+    side_label: str  # how a side is named to the person, "{side}" replaced: "{side} leg"
+    target_s: float | None  # the seconds to hold (per side when there are sides)
+
+    def side_name(self, side: str | None) -> str:
+        return self.side_label.replace("{side}", side) if side else "?"
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class ExerciseSpec:
     display_measure: str
     display_joint: str
     posture: tuple[Condition, ...]  # all hold in this exercise's position: for --exercise auto
+    messages: dict[str, str]  # what is said to the person outside the cues (setup, switching sides)
     path: Path
 
     def cue(self, name: str) -> CueSpec:
@@ -119,15 +126,29 @@ def exercise_ids(folder: Path | None = None) -> list[str]:
 def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
     folder = folder or specs_dir()
     path = folder / f"{exercise}.toml"
-    if not path.is_file():
+    if exercise.startswith("_") or not path.is_file():
         known = ", ".join(exercise_ids(folder)) or "none"
         raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {known}")
-    common = folder / "_common.toml"
-    data = _read(common) if common.is_file() else {}
+    data = common_data(folder)
     own = _read(path)
     data["cues"] = list(data.get("cues", [])) + list(own.pop("cues", []))
+    data["messages"] = dict(data.get("messages", {})) | dict(own.pop("messages", {}))
     data.update(own)
-    return _parse(data, path)
+    spec = _parse(data, path)
+    if spec.id != path.stem:
+        raise FormcheckError(f"{path}: id: expected '{path.stem}' (the file name), got {spec.id!r}")
+    return spec
+
+
+def common_data(folder: Path | None = None) -> dict[str, Any]:
+    """`_common.toml`: the cues and messages every exercise shares."""
+    common = (folder or specs_dir()) / "_common.toml"
+    return _read(common) if common.is_file() else {}
+
+
+def common_messages(folder: Path | None = None) -> dict[str, str]:
+    """The shared messages, for moments with no exercise chosen yet."""
+    return {k: str(v) for k, v in common_data(folder).get("messages", {}).items()}
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -136,13 +157,17 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise FormcheckError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise FormcheckError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
 
 
 class _Reader:
-    """Typed access to one table of a spec, with errors that name file and key."""
+    """Typed access to one table of a spec, with errors that name file and key. `done` rejects
+    the keys nothing read: an option that does nothing is a mistake the author should hear of."""
 
     def __init__(self, table: dict[str, Any], path: Path, prefix: str) -> None:
         self.table, self.path, self.prefix = table, path, prefix
+        self.read: set[str] = set()
 
     def fail(self, key: str, expected: str, seen: Any = None) -> FormcheckError:
         where = f"{self.prefix}{key}" if key else self.prefix.rstrip(".")
@@ -150,6 +175,7 @@ class _Reader:
         return FormcheckError(f"{self.path}: {where}: expected {expected}{tail}")
 
     def get(self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = ...) -> Any:
+        self.read.add(key)
         if key not in self.table:
             if default is ...:
                 raise self.fail(key, expected + " (missing)")
@@ -159,9 +185,22 @@ class _Reader:
             raise self.fail(key, expected, value)
         return value
 
-    def number(self, key: str, default: Any = ...) -> float:
+    def number(self, key: str, default: Any = ..., positive: bool = False) -> float:
         value = self.get(key, (int, float), "a number", default)
-        return None if value is None else float(value)
+        if value is None:
+            return None
+        if not math.isfinite(value) or (positive and value <= 0):
+            raise self.fail(key, "a number above 0" if positive else "a finite number", value)
+        return float(value)
+
+    def threshold(self, key: str, target: float | None) -> float | None:
+        """A number, or "target_s": the hold target, stated once in [reps] or [hold]."""
+        if self.table.get(key) == TARGET:
+            self.read.add(key)
+            if target is None:
+                raise self.fail(key, f"a number ('{TARGET}' needs {TARGET} in [reps] or [hold])", TARGET)
+            return target
+        return self.number(key, None)
 
     def text(self, key: str, default: Any = ...) -> str:
         return self.get(key, str, "a string", default)
@@ -184,6 +223,11 @@ class _Reader:
     def sub(self, key: str) -> _Reader:
         return _Reader(self.get(key, dict, "a table"), self.path, f"{self.prefix}{key}.")
 
+    def done(self) -> None:
+        unused = [k for k in self.table if k not in self.read]
+        if unused:
+            raise self.fail(unused[0], "no such option here (it would do nothing)")
+
 
 def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     top = _Reader(data, path, "")
@@ -197,6 +241,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
             raise r.fail("points", f"{MEASURE_KINDS[kind].n_points} landmark names for kind "
                          f"'{kind}'", list(points))
         measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""))
+        r.done()
 
     def measure_name(r: _Reader, key: str, default: Any = ...) -> str:
         value = r.text(key, default)
@@ -205,42 +250,75 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
             raise r.fail(key, "a measure declared under [measures] or built in: " + known, value)
         return value
 
-    r = top.sub("reps" if mode == "reps" else "hold")
-    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
-                    r.number("top_band"), r.number("top_band_min", 0.0),
-                    r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
-                    r.number("settle_s", 0.3), r.number("min_rep_s", 1.0), r.number("min_top_s", 0.0),
-                    r.choice("side_from", SIDE_SOURCES, None), r.number("target_s", None))
-    if cycle.exit >= cycle.enter:
-        raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
-
-    cues = []
-    for i, table in enumerate(top.get("cues", list, "a list of [[cues]] tables")):
-        r = _Reader(table, path, f"cues[{i}].")
-        when = r.choice("when", CUE_WHEN)
-        measure = r.text("measure", None) if when in ("rep", "hold") else measure_name(r, "measure", None)
-        below, above = r.number("below", None), r.number("above", None)
-        if measure is not None and below is None and above is None:
-            raise r.fail("below", "a threshold: below or above")
-        cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
-                            r.choice("stat", CUE_STATS, "median"), below, above, r.number("persist_s", 0.4),
-                            r.text("joint", None), r.text("unless", None)))
+    cycle = _parse_cycle(top.sub("reps" if mode == "reps" else "hold"), measure_name)
+    cues = [_parse_cue(_Reader(table, path, f"cues[{i}]."), measure_name, cycle.target_s)
+            for i, table in enumerate(top.get("cues", list, "a list of [[cues]] tables"))]
+    names = [c.name for c in cues]
+    for i, cue in enumerate(cues):
+        where = _Reader({}, path, f"cues[{i}].")
+        if names.index(cue.name) != i:
+            raise where.fail("name", "a name no other cue has", cue.name)
+        if cue.unless is not None and cue.unless not in names:
+            raise where.fail("unless", "the name of another cue", cue.unless)
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
         r = _Reader(table, path, f"posture[{i}].")
         cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None))
         if cond.below is None and cond.above is None:
             raise r.fail("below", "a bound: below or above")
+        r.done()
         posture.append(cond)
-    names = {c.name for c in cues}
-    for i, cue in enumerate(cues):
-        if cue.unless is not None and cue.unless not in names:
-            raise _Reader({}, path, f"cues[{i}].").fail("unless", "the name of another cue", cue.unless)
     display = top.sub("display")
-    return ExerciseSpec(
-        id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""),
+    messages = top.get("messages", dict, "a table of messages", {})
+    for key, value in messages.items():
+        if not isinstance(value, str):
+            raise _Reader(messages, path, "messages.").fail(key, "a string", value)
+    summary = top.text("summary", "")
+    if cycle.target_s is not None:
+        summary = summary.replace("{target_s}", f"{cycle.target_s:g}")
+    spec = ExerciseSpec(
+        id=top.text("id"), name=top.text("name"), summary=summary,
         start_position=top.text("start_position", ""), mode=mode,
         key_points=top.points("key_points"), measures=measures, cycle=cycle,
         cues=tuple(cues), display_measure=measure_name(display, "measure"),
-        display_joint=display.choice("joint", POINT_NAMES), posture=tuple(posture), path=path,
+        display_joint=display.choice("joint", POINT_NAMES), posture=tuple(posture),
+        messages=dict(messages), path=path,
     )
+    display.done()
+    top.done()
+    return spec
+
+
+def _parse_cycle(r: _Reader, measure_name) -> RepSpec:
+    sides = tuple(r.get("sides", list, "two side names", ["left", "right"]))
+    if len(sides) != 2 or not all(isinstance(s, str) for s in sides):
+        raise r.fail("sides", "two side names", list(sides))
+    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
+                    r.number("top_band", positive=True), r.number("top_band_min", 0.0),
+                    r.get("falling", bool, "true or false", False), r.number("counter_enter", None, positive=True),
+                    r.number("settle_s", 0.3, positive=True), r.number("min_rep_s", 1.0, positive=True),
+                    r.number("min_top_s", 0.0), measure_name(r, "side_from", None), sides,  # type: ignore[arg-type]
+                    r.text("side_label", "{side}"), r.number("target_s", None, positive=True))
+    if cycle.exit >= cycle.enter:
+        raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
+    r.done()
+    return cycle
+
+
+def _parse_cue(r: _Reader, measure_name, target: float | None) -> CueSpec:
+    when = r.choice("when", CUE_WHEN)
+    measure = r.choice("measure", REP_METRICS, None) if when == "rep" else measure_name(r, "measure", None)
+    below, above = r.threshold("below", target), r.threshold("above", target)
+    if measure is not None and below is None and above is None:
+        raise r.fail("below", "a threshold: below or above")
+    message, explain = r.text("message"), r.text("explain", "")
+    if target is not None:
+        message, explain = (x.replace("{target_s}", f"{target:g}") for x in (message, explain))
+    # Options that mean something only for some kinds of cue are read only for those.
+    stat = r.choice("stat", sorted(STATISTICS), "median") if when == "top" else "median"
+    persist_s = r.number("persist_s", 0.4, positive=True) if when == "always" else 0.0
+    unless = r.text("unless", None) if when != "always" else None
+    cue = CueSpec(r.text("name"), message, explain, when, measure, stat, below, above, persist_s,
+                  r.text("joint", None), unless, r.get("view", bool, "true or false", False))
+    r.done()
+    return cue

@@ -1,116 +1,140 @@
-"""The rep engine on generated landmark sequences: no video, no MediaPipe."""
+"""The engine frame by frame: the events of every frame, provisional and final verdicts, and
+where frame-wise cue episodes land. Streams of measures, no video."""
 
 import numpy as np
 import pytest
 
-from formcheck.pose import PoseFrame
-from formcheck.session import Session
+from formcheck.engine import Engine, Event
+from formcheck.engine.cues import Debounce
+from formcheck.engine.cycle import CycleTracker, Step
 from formcheck.specs import load_spec
-from tests.builders import bridge_pose, bridge_reps
+from formcheck.statistics import STATISTICS, TopSample
+from tests.test_engine_exercises import CAT_COW_BASE, LUNGE_BASE, cat_cow_rep, frames, hold, still
 
-SIZE = (640, 480)
-
-
-def run(samples, missing: tuple[float, float] | None = None, noise: float = 0.0, seed: int = 0):
-    spec = load_spec("glute_bridge")
-    session = Session(spec, SIZE)
-    rng = np.random.default_rng(seed)
-    for t, lift, top in samples:
-        if missing and missing[0] <= t < missing[1]:
-            frame = PoseFrame.empty(t)
-        else:
-            frame = bridge_pose(t, lift, top)
-            if noise:
-                frame = PoseFrame(t, frame.xy + rng.normal(0, noise, frame.xy.shape), frame.z,
-                                  frame.visibility, frame.world)
-        session.update(frame)
-    session.finish()
-    return session.engine
+FPS = 30.0
+VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
 
 
-def test_clean_reps_are_counted_and_good():
-    engine = run(bridge_reps(["good"] * 3))
-    assert engine.rep_count == 3
-    assert engine.good_reps == 3
-    assert [r.faults for r in engine.reps] == [[], [], []]
-    assert engine.warnings == []
-    for rep in engine.reps:
-        assert rep.start_s < rep.peak_s < rep.end_s
-        assert rep.hold_s == pytest.approx(2.0, abs=0.6)
+def bridge_stream(lifts: list[float], top_s: float = 2.0, base: dict | None = None) -> list[tuple[float, dict]]:
+    """hip_lift rises to each lift, stays `top_s`, comes back; the other bridge measures sit still."""
+    rest = {"hip_lift": 0.0, "hip_line": 140.0, "knee": 90.0} | (base or {})
+    segments = [still(1.0, hip_lift=0.0)]
+    for lift in lifts:
+        segments += [(1.0, {"hip_lift": (0.0, lift), "hip_line": (140.0, 180.0)}),
+                     (top_s, {"hip_lift": (lift, lift), "hip_line": (180.0, 180.0)}),
+                     (1.0, {"hip_lift": (lift, 0.0), "hip_line": (180.0, 140.0)}), still(1.0, hip_lift=0.0)]
+    return frames(segments, rest)
 
 
-@pytest.mark.parametrize(
-    ("top", "cue"),
-    [("low", "hips_too_low"), ("high", "hips_too_high"), ("feet_far", "feet_too_far")],
-)
-def test_a_faulty_top_is_still_a_rep_with_its_fault(top, cue):
-    engine = run(bridge_reps(["good", top, "good"]))
-    assert engine.rep_count == 3
-    assert [r.faults for r in engine.reps] == [[], [cue], []]
-    assert engine.good_reps == 2
-    (warning,) = engine.warnings
-    assert warning.cue == cue and warning.rep == 2
-    rep = engine.reps[1]
-    assert rep.start_s <= warning.start_s < warning.end_s <= rep.end_s
+def events_per_frame(exercise: str, stream, extra: dict | None = None) -> tuple[Engine, list[list[Event]]]:
+    engine = Engine(load_spec(exercise))
+    per_frame = [engine.update(t, VIEW_OK | values | (extra or {})) for t, values in stream]
+    return engine, per_frame
 
 
-def test_no_hold_at_top():
-    engine = run(bridge_reps(["good"] * 3, hold_overrides={1: 0.0}))
-    assert [r.faults for r in engine.reps] == [[], ["no_hold_at_top"], []]
-    assert engine.reps[1].hold_s < 1.0 < engine.reps[0].hold_s
+def test_a_rep_is_one_event_on_the_frame_it_ends():
+    stream = bridge_stream([0.4, 0.4])
+    engine, per_frame = events_per_frame("glute_bridge", stream)
+    frames_with_events = [(round(stream[i][0], 2), ev) for i, ev in enumerate(per_frame) if ev]
+    assert [ev for _, ev in frames_with_events] == [[Event("rep", "rep", 1)], [Event("rep", "rep", 2)]]
+    # each ends on the way down, once the lift is back under `exit`, never at the top
+    for t, _ in frames_with_events:
+        rep = next(r for r in engine.reps if abs(r.end_s - t) < 0.02)
+        assert rep.top_end_s < rep.end_s
 
 
-def test_jitter_at_the_threshold_never_counts_twice():
-    # Hips hover right at the rep threshold with jitter, then a real rep follows.
-    spec = load_spec("glute_bridge")
-    session = Session(spec, SIZE)
-    rng = np.random.default_rng(1)
-    t = 0.0
-    for _ in range(30):
-        session.update(bridge_pose(t, 0.0))
-        t += 1 / 30
-    # lift 0.1 of the way up puts the drive at `enter`; jitter straddles it (above `exit`).
-    for _ in range(150):
-        session.update(bridge_pose(t, 0.1 + rng.uniform(-0.03, 0.03)))
-        t += 1 / 30
-    for sample_t, lift, top in bridge_reps(["good"], lead_s=0.0):
-        session.update(bridge_pose(t + sample_t, max(lift, 0.0), top))
-    session.finish()
-    assert session.engine.rep_count <= 2
-    assert session.engine.reps[-1].faults == []
-    counts_during_hover = [r for r in session.engine.reps if r.end_s < 6.0]
-    assert len(counts_during_hover) <= 1
+def test_a_fault_is_an_event_of_its_rep():
+    stream = bridge_stream([0.4])
+    stream = [(t, v | {"hip_line": 150.0}) if v["hip_lift"] > 0.3 else (t, v) for t, v in stream]
+    _, per_frame = events_per_frame("glute_bridge", stream)
+    assert [ev for ev in per_frame if ev] == [[Event("rep", "rep", 1), Event("cue", "hips_too_low", 1)]]
 
 
-def test_noisy_landmarks_keep_exact_counts():
-    engine = run(bridge_reps(["good", "low", "good", "good"]), noise=1.5)
-    assert engine.rep_count == 4
-    assert [r.faults for r in engine.reps] == [[], ["hips_too_low"], [], []]
+def test_a_verdict_against_the_persons_best_is_provisional_until_the_end():
+    # Rep 1 is hunched against the best so far; rep 2 is the relaxed neutral.
+    base = CAT_COW_BASE | {"ear_gap": 0.25}
+    stream = frames([still(1.5, head_pitch=-15.0, ear_gap=0.25)] + cat_cow_rep(ear_gap=0.25)
+                    + cat_cow_rep(ear_gap=0.35), base)
+    engine, per_frame = events_per_frame("cat_cow", stream)
+    cues = [e for ev in per_frame for e in ev if e.kind == "cue"]
+    assert all(e.provisional for e in cues if e.name == "shoulders_hunched")
+    # never on screen while it could still change
+    assert "shoulders_hunched" not in engine.shown
+    engine.finish(stream[-1][0])
+    assert [r.faults for r in engine.reps] == [["shoulders_hunched"], []]
 
 
-def test_landmarks_lost_for_a_second_mid_rep():
-    samples = bridge_reps(["good"] * 3)
-    engine = run(samples, missing=(6.0, 7.0))  # the middle of rep 2's top and descent
-    assert engine.rep_count == 3
-    assert engine.good_reps == 3
+def test_a_provisional_fault_that_the_end_clears_leaves_no_warning():
+    # Judged against a wide first second, rep 1 looks hunched; rep 2, clean, shows the person's
+    # real neutral, against which rep 1 is fine.
+    stream = frames([still(1.5, head_pitch=-15.0, ear_gap=0.40)] + cat_cow_rep(ear_gap=0.30)
+                    + cat_cow_rep(ear_gap=0.34), CAT_COW_BASE | {"ear_gap": 0.32})
+    engine, per_frame = events_per_frame("cat_cow", stream)
+    said = [e for ev in per_frame for e in ev if e.name == "shoulders_hunched"]
+    assert said and all(e.provisional for e in said)
+    engine.finish(stream[-1][0])
+    assert [r.faults for r in engine.reps] == [[], []]
+    assert [w.cue for w in engine.warnings] == []
 
 
-def test_lost_landmarks_raise_body_not_visible_and_count_nothing():
-    samples = [(i / 30, 0.0, "good") for i in range(30)]
-    samples += [(1 + i / 30, 1.0, "good") for i in range(60)]
-    engine = run(samples, missing=(0.5, 10.0))
-    assert engine.rep_count == 0
+def test_an_episode_inside_a_cycle_too_short_to_count_is_not_given_to_the_next_rep():
+    # A 0.6 s blip of the hips (under min_rep_s) while the view is wrong, then a real rep.
+    rest = {"hip_lift": 0.0, "hip_line": 180.0, "knee": 90.0}
+    stream = frames([still(1.0, hip_lift=0.0), (0.3, {"hip_lift": (0.0, 0.2)}), (0.3, {"hip_lift": (0.2, 0.0)}),
+                     still(1.5, hip_lift=0.0)], rest)
+    stream = [(t, v | {"side_spread": 0.9 if t < 1.3 else 0.1}) for t, v in stream]
+    offset = stream[-1][0] + 1 / FPS
+    stream += [(t + offset, v) for t, v in bridge_stream([0.4])]
+    engine = Engine(load_spec("glute_bridge"))
+    for t, values in stream:
+        engine.update(t, VIEW_OK | values)
+    engine.finish(stream[-1][0])
+    assert engine.rep_count == 1
+    assert [(w.cue, w.rep) for w in engine.warnings] == [("wrong_view", None)]
 
 
-def test_body_not_visible_when_the_hip_leaves_the_frame():
-    spec = load_spec("glute_bridge")
-    session = Session(spec, SIZE)
-    for i in range(60):
-        frame = bridge_pose(i / 30, 0.0)
-        xy = frame.xy.copy()
-        xy[:, 0] -= 260  # slide the body left: shoulder and hip out of frame
-        session.update(PoseFrame(frame.t, xy, frame.z, frame.visibility, frame.world))
-    session.finish()
-    cues = [w.cue for w in session.engine.warnings]
-    assert cues == ["body_not_visible"]
-    assert session.engine.warnings[0].start_s == pytest.approx(0.0, abs=0.1)
+def test_a_hold_still_going_when_the_video_ends_is_kept():
+    stream = frames([still(1.0)] + hold(22.0)[:2], LUNGE_BASE)  # sink and hold, never back
+    engine = Engine(load_spec("deep_lunge_hip_flexor"))
+    for t, values in stream:
+        engine.update(t, VIEW_OK | values)
+    assert engine.holds == []
+    engine.finish(stream[-1][0])
+    assert [(h.side, h.faults) for h in engine.holds] == [("left", [])]
+    assert engine.holds[0].seconds == pytest.approx(22.0, abs=1.0)
+
+
+def test_the_hold_clock_stops_while_the_posture_is_wrong():
+    stream = frames([still(1.0)] + hold(21.0, lean=25.0), LUNGE_BASE)
+    engine = Engine(load_spec("deep_lunge_hip_flexor"))
+    paused = []
+    for t, values in stream:
+        engine.update(t, VIEW_OK | values)
+        paused.append(engine.clock_paused)
+    assert sum(paused) / FPS == pytest.approx(21.0, abs=1.5)
+    assert engine.good_form_s == 0.0  # reset with the hold that ended
+    assert engine.holds[0].good_form_s < 1.0
+
+
+def test_cycle_steps_in_order():
+    tracker = CycleTracker(load_spec("glute_bridge"))
+    steps = [tracker.update(t, v) for t, v in bridge_stream([0.4], top_s=2.0)]
+    seen = [s for i, s in enumerate(steps) if s is not Step.NONE and (i == 0 or s is not steps[i - 1])]
+    assert seen == [Step.STARTED, Step.AT_TOP, Step.LEFT_TOP, Step.ENDED]
+
+
+def test_debounce_needs_persistence_to_switch_on():
+    d = Debounce(0.5)
+    changes = [d.update(i / 10, failing=i < 8) for i in range(12)]
+    assert changes == [None] * 5 + ["on", None, None, "off", None, None, None]
+
+
+@pytest.mark.parametrize(("stat", "expected"), [("median", 1.55), ("change", 1.05), ("vs_best", 0.3875),
+                                               ("range", 1.62)])
+def test_statistics_over_the_top(stat, expected):
+    times = np.round(np.arange(0, 3.0, 0.1), 3)
+    values = times.copy()
+    values[12] = np.nan  # an unseen frame inside the top is left out
+    sample = TopSample(times, values, (0.5, 2.5), setup=0.5, best=4.0)
+    # inside the top: 0.5..2.5 without 1.2, twenty values; range is the 10th to 90th percentile
+    assert STATISTICS[stat].compute(sample) == pytest.approx(expected, abs=1e-3)

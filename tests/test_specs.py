@@ -31,8 +31,13 @@ def test_unknown_exercise_lists_the_known_ones():
 @pytest.fixture
 def spec_folder(tmp_path: Path) -> Path:
     shutil.copy(specs_dir() / "_common.toml", tmp_path)
-    shutil.copy(specs_dir() / "glute_bridge.toml", tmp_path / "demo.toml")
+    text = (specs_dir() / "glute_bridge.toml").read_text()
+    (tmp_path / "demo.toml").write_text(text.replace('id = "glute_bridge"', 'id = "demo"', 1))
     return tmp_path
+
+
+def test_the_demo_copy_loads(spec_folder):
+    assert load_spec("demo", spec_folder).id == "demo"
 
 
 def _edit(folder: Path, old: str, new: str) -> None:
@@ -55,6 +60,16 @@ def _edit(folder: Path, old: str, new: str) -> None:
          r"measures\.hip_lift\.points: expected landmark names .*got 'toe'"),
         ('mode = "reps"', 'mode = "sets"', r"mode: expected one of reps, holds, got 'sets'"),
         ('when = "top"', 'when = "later"', r"cues\[\d+\]\.when: expected one of"),
+        ('id = "demo"', 'id = "bridge"', r"id: expected 'demo' \(the file name\), got 'bridge'"),
+        ("below = 165", "below = nan", r"cues\[\d+\]\.below: expected a finite number, got nan"),
+        ('name = "hips_too_high"', 'name = "hips_too_low"', r"cues\[\d+\]\.name: expected a name no other cue has"),
+        ("min_rep_s = 1.0", "min_rep_s = 0", r"reps\.min_rep_s: expected a number above 0, got 0"),
+        ("settle_s = 0.3", "settle_s = -1", r"reps\.settle_s: expected a number above 0"),
+        ("settle_s = 0.3", "settle_s = 0.3\ntarget = 5", r"reps\.target: expected no such option here"),
+        ("below = 165", 'below = 165\nstat = "vs_best"\npersist_s = 2',
+         r"cues\[\d+\]\.persist_s: expected no such option here"),
+        ("below = 1.0", 'below = "target_s"', r"cues\[\d+\]\.below: expected a number \('target_s' needs"),
+        ('[display]', '[hold]\ndrive = "hip_lift"\n\n[display]', r"hold: expected no such option here"),
     ],
 )
 def test_spec_errors_name_file_and_key(spec_folder, old, new, message):
@@ -74,3 +89,21 @@ def test_broken_toml_is_reported_with_the_file(spec_folder):
     (spec_folder / "demo.toml").write_text("id = \n")
     with pytest.raises(FormcheckError, match=r"demo\.toml: not valid TOML"):
         load_spec("demo", spec_folder)
+
+
+def test_underscore_files_are_not_exercises(spec_folder):
+    with pytest.raises(FormcheckError, match=r"unknown exercise '_common'; known exercises: demo"):
+        load_spec("_common", spec_folder)
+
+
+def test_a_spec_that_is_not_utf8_is_one_clear_error(spec_folder):
+    (spec_folder / "demo.toml").write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(FormcheckError, match=r"demo\.toml: not valid TOML: the file is not UTF-8 text"):
+        load_spec("demo", spec_folder)
+
+
+def test_the_hold_target_is_stated_once_and_read_by_the_cue_and_its_message():
+    spec = load_spec("deep_lunge_hip_flexor")
+    cue = spec.cue("hold_too_short")
+    assert cue.below == spec.cycle.target_s == 20
+    assert "20 seconds" in cue.message and "{" not in cue.message + spec.summary
