@@ -8,6 +8,7 @@ from pathlib import Path
 
 from formcheck.overlay import Overlay
 from formcheck.pose import PoseEstimator, model_label
+from formcheck.scene import CutDetector
 from formcheck.session import Session
 from formcheck.sources import VideoFile, VideoInfo, prefetch
 from formcheck.specs import ExerciseSpec
@@ -37,10 +38,11 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     complete = False
     writer = VideoWriter(video_out, size, info.fps) if video_out else None
     overlay = Overlay(spec, size) if writer else None
+    cuts = CutDetector()
     try:
         with PoseEstimator(model) as estimator:
             for t, rgb in prefetch(video.frames()):
-                state = session.update(estimator.detect(rgb, t))
+                state = session.update(estimator.detect(rgb, t), cut=cuts(rgb))
                 if writer and overlay:
                     frame = rgb.copy() if not rgb.flags.writeable else rgb
                     writer.write(overlay.draw(frame, state), t)

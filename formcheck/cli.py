@@ -81,6 +81,10 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
     for w in view:
         out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",
                   highlight=False)
+    for item in report.get("not_counted", []):
+        key = "cut" if item["reason"] == "cut" else "not_this_exercise"
+        message = spec.messages[key].replace("{exercise}", spec.name.lower())
+        out.print(f"  [yellow]{_fmt_s(item['start_s'])}-{_fmt_s(item['end_s'])}: {message}[/]", highlight=False)
     out.print(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
 
 

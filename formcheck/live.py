@@ -20,7 +20,7 @@ from formcheck.errors import FormcheckError
 from formcheck.measures import MeasureComputer
 from formcheck.overlay import BAD, GOOD, Overlay
 from formcheck.pose import PoseEstimator, PoseFrame, model_label
-from formcheck.recognize import ExerciseRecognizer, in_position
+from formcheck.recognize import ExerciseRecognizer
 from formcheck.report import SCHEMA, build_report
 from formcheck.session import Session, smoothing_filter
 from formcheck.sources import LiveSource, VideoInfo
@@ -72,7 +72,7 @@ class SetupCheck:
             problem = wrong_view.message
         elif not values["visible"] or not self._judged_joints_inside(frame, size):
             problem = self.spec.messages["step_back"]
-        elif self.spec.posture and not in_position(self.spec, values):
+        elif self.spec.posture and not self.spec.in_position(values):
             problem = self.spec.start_position
         else:
             problem = None

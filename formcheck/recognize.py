@@ -12,10 +12,6 @@ from formcheck.pose import PoseFrame
 from formcheck.specs import ExerciseSpec
 
 
-def in_position(spec: ExerciseSpec, values: dict[str, float]) -> bool:
-    return bool(spec.posture) and all(c.holds(values) for c in spec.posture)
-
-
 class ExerciseRecognizer:
     """Votes per frame over a sliding window; names an exercise once it clearly leads.
 
@@ -31,7 +27,7 @@ class ExerciseRecognizer:
         self.since = 0.0  # when the frames that named `current` began
 
     def candidates(self, frame: PoseFrame, size: tuple[int, int]) -> list[str]:
-        return [s.id for s in self.specs if in_position(s, self._computers[s.id](frame, size))]
+        return [s.id for s in self.specs if s.in_position(self._computers[s.id](frame, size))]
 
     def update(self, frame: PoseFrame, size: tuple[int, int]) -> str | None:
         found = self.candidates(frame, size)

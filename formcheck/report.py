@@ -39,6 +39,7 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "pose_coverage": round(r.pose_coverage, 4),
         "side_totals": r.side_totals,
         "frames_analyzed": r.frames,
+        "not_counted": [asdict(x) for x in r.not_counted],
     }
 
 

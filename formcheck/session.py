@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.engine import CueEpisode, Engine, Event, HoldRecord, RepRecord
+from formcheck.engine import CueEpisode, Engine, Event, HoldRecord, NotCounted, RepRecord
 from formcheck.filters import OneEuroFilter
 from formcheck.measures import MeasureComputer
 from formcheck.pose import PoseFrame
@@ -48,6 +48,7 @@ class Results:
     reps: list[RepRecord]
     holds: list[HoldRecord]
     warnings: list[CueEpisode]  # in time order
+    not_counted: list[NotCounted]  # movements not counted: another exercise, or cut by an edit
     side_totals: dict[str, float]
     rep_count: int
     good_reps: int
@@ -71,16 +72,20 @@ class Session:
         self.last_state: FrameState | None = None
         self._point_names = set(spec.key_points) | {p for m in spec.measures.values() for p in m.points}
 
-    def update(self, frame: PoseFrame) -> FrameState:
+    def update(self, frame: PoseFrame, cut: bool = False) -> FrameState:
+        """`cut`: this frame starts a new shot of an edited video."""
         self.frames += 1
         self.last_t = frame.t
+        e = self._engine
+        cut_events = e.cut(frame.t) if cut else []
+        if cut and self.smoothing is not None:
+            self.smoothing = smoothing_filter()  # smoothing across the jump would blend two shots
         if frame.detected:
             self.frames_with_pose += 1
             if self.smoothing is not None:
                 frame = PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
         values = self.measures(frame, self.size)
-        e = self._engine
-        events = e.update(frame.t, values)
+        events = cut_events + e.update(frame.t, values)
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})
         points = {n: self.measures.point(frame, n) for n in self._point_names} if frame.detected else {}
         in_hold = e.phase in ("top", "down")
@@ -96,7 +101,8 @@ class Session:
     def results(self) -> Results:
         e = self._engine
         return Results(list(e.reps), list(e.holds), sorted(e.warnings, key=lambda w: w.start_s),
-                       side_totals(e.holds), e.rep_count, e.good_reps, self.frames, self.pose_coverage)
+                       list(e.not_counted), side_totals(e.holds), e.rep_count, e.good_reps, self.frames,
+                       self.pose_coverage)
 
     @property
     def pose_coverage(self) -> float:

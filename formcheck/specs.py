@@ -106,6 +106,10 @@ class ExerciseSpec:
     messages: dict[str, str]  # what is said to the person outside the cues (setup, switching sides)
     path: Path
 
+    def in_position(self, values: dict[str, float]) -> bool:
+        """In this exercise's own position: every [[posture]] condition holds."""
+        return bool(self.posture) and all(c.holds(values) for c in self.posture)
+
     def cue(self, name: str) -> CueSpec:
         for cue in self.cues:
             if cue.name == name:

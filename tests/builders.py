@@ -23,7 +23,7 @@ def _frame(t: float, near: dict[str, tuple[float, float]], side: str = "left") -
         vis[Landmark[f"{far}_{name}".upper()]] = 0.4
         z[Landmark[f"{side}_{name}".upper()]] = -0.1
         z[Landmark[f"{far}_{name}".upper()]] = 0.1
-    xy[Landmark.NOSE] = near["ear"][0] - 15, near["ear"][1] - 5
+    xy[Landmark.NOSE] = near["ear"][0] - 10, near["ear"][1] - 14  # face up: the nose above the ear
     return PoseFrame(t, xy, z, vis, np.full((N_LANDMARKS, 3), np.nan))
 
 

@@ -13,11 +13,12 @@ from tests.test_engine_exercises import CAT_COW_BASE, LUNGE_BASE, cat_cow_rep, f
 
 FPS = 30.0
 VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
+BRIDGE_POSITION = {"face_up": 0.2, "torso_tilt": 80.0, "thigh_tilt": 45.0}  # lying on the back, knees bent
 
 
 def bridge_stream(lifts: list[float], top_s: float = 2.0, base: dict | None = None) -> list[tuple[float, dict]]:
     """hip_lift rises to each lift, stays `top_s`, comes back; the other bridge measures sit still."""
-    rest = {"hip_lift": 0.0, "hip_line": 140.0, "knee": 90.0} | (base or {})
+    rest = {"hip_lift": 0.0, "hip_line": 140.0, "knee": 90.0} | BRIDGE_POSITION | (base or {})
     segments = [still(1.0, hip_lift=0.0)]
     for lift in lifts:
         segments += [(1.0, {"hip_lift": (0.0, lift), "hip_line": (140.0, 180.0)}),
@@ -79,7 +80,7 @@ def test_a_provisional_fault_that_the_end_clears_leaves_no_warning():
 
 def test_an_episode_inside_a_cycle_too_short_to_count_is_not_given_to_the_next_rep():
     # A 0.6 s blip of the hips (under min_rep_s) while the view is wrong, then a real rep.
-    rest = {"hip_lift": 0.0, "hip_line": 180.0, "knee": 90.0}
+    rest = {"hip_lift": 0.0, "hip_line": 180.0, "knee": 90.0} | BRIDGE_POSITION
     stream = frames([still(1.0, hip_lift=0.0), (0.3, {"hip_lift": (0.0, 0.2)}), (0.3, {"hip_lift": (0.2, 0.0)}),
                      still(1.5, hip_lift=0.0)], rest)
     stream = [(t, v | {"side_spread": 0.9 if t < 1.3 else 0.1}) for t, v in stream]
@@ -138,3 +139,45 @@ def test_statistics_over_the_top(stat, expected):
     sample = TopSample(times, values, (0.5, 2.5), setup=0.5, best=4.0)
     # inside the top: 0.5..2.5 without 1.2, twenty values; range is the 10th to 90th percentile
     assert STATISTICS[stat].compute(sample) == pytest.approx(expected, abs=1e-3)
+
+
+
+def test_a_movement_out_of_the_exercise_position_is_not_counted():
+    # The same hip drive, but the body stands upright (a squat seen as a bridge).
+    standing = {"torso_tilt": 5.0}
+    engine, per_frame = events_per_frame("glute_bridge", bridge_stream([0.4, 0.4], base=standing))
+    engine.finish(100.0)
+    assert engine.reps == []
+    assert [e for ev in per_frame for e in ev] == [Event("not_counted", "not_in_position")] * 2
+    assert [n.reason for n in engine.not_counted] == ["not_in_position"] * 2
+
+
+def test_the_same_movement_in_position_counts():
+    engine, _ = events_per_frame("glute_bridge", bridge_stream([0.4, 0.4], base=BRIDGE_POSITION))
+    assert engine.rep_count == 2 and engine.not_counted == []
+
+
+def test_a_cut_ends_the_rep_in_progress_uncounted():
+    stream = bridge_stream([0.4, 0.4], base=BRIDGE_POSITION)
+    engine = Engine(load_spec("glute_bridge"))
+    cut_at = 3.0  # the middle of rep 1's top
+    for t, values in stream:
+        if abs(t - cut_at) < 0.5 / FPS:
+            assert engine.cut(t) == [Event("not_counted", "cut")]
+        engine.update(t, VIEW_OK | values)
+    engine.finish(stream[-1][0])
+    assert engine.rep_count == 1 and engine.reps[0].start_s > cut_at
+    assert [(n.reason, n.end_s) for n in engine.not_counted] == [("cut", pytest.approx(cut_at, abs=0.05))]
+
+
+def test_cut_detector_sees_a_jump_between_shots_not_a_movement():
+    from formcheck.scene import CutDetector
+
+    rng = np.random.default_rng(0)
+    scene = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    moved = scene.copy()
+    moved[40:80, 60:90] = 255 - moved[40:80, 60:90]  # a limb moving: a small part changes
+    other = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    other[:60] = 0  # another shot
+    detect = CutDetector()
+    assert [detect(scene), detect(scene), detect(moved), detect(other)] == [False, False, False, True]

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,9 +147,16 @@ def test_auto_follows_a_switch_to_another_exercise(tmp_path):
     assert report["rep_count"] == len(labels("prone_body2_az25")["reps"])
 
 
-def test_default_report_location_is_under_the_data_folder(tmp_path):
+@pytest.mark.parametrize("xdg", [True, False])
+def test_default_report_location_is_under_the_data_folder(tmp_path, monkeypatch, xdg):
     from formcheck.live import default_report_path
 
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if xdg:
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    else:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     path = default_report_path("cat_cow")
+    base = tmp_path / "data" if xdg else tmp_path / "home" / ".local" / "share"
+    assert path.parent == base / "formcheck" / "sessions"
     assert path.name.endswith("-cat_cow.json")
-    assert Path.home() in path.parents or os.environ.get("XDG_DATA_HOME", "") in str(path)

@@ -18,6 +18,7 @@ from formcheck.statistics import finite_median
 
 CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
 START_S = 1.0  # the person's own reference values are taken over the first second seen
+IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
 
 
 @dataclass
@@ -57,6 +58,15 @@ class CueEpisode:
 
 
 @dataclass(frozen=True)
+class NotCounted:
+    """A movement that was not counted, and why."""
+
+    start_s: float
+    end_s: float
+    reason: str  # "not_in_position" | "cut"
+
+
+@dataclass(frozen=True)
 class Event:
     """What happened on one frame: a rep or hold finished, or a cue was raised.
 
@@ -64,7 +74,7 @@ class Event:
     person's best, which can still grow); it is not said until `finish` settles it.
     """
 
-    kind: str  # "rep" | "hold" | "cue"
+    kind: str  # "rep" | "hold" | "cue" | "not_counted"
     name: str  # the cue name, or "rep"/"hold"
     index: int | None = None
     provisional: bool = False
@@ -82,6 +92,7 @@ class Engine:
         self.reps: list[RepRecord] = []
         self.holds: list[HoldRecord] = []
         self.warnings: list[CueEpisode] = []
+        self.not_counted: list[NotCounted] = []
         self.shown: dict[str, float] = {}  # cue -> time it last applied (for display)
         self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
         self.clock_paused = False
@@ -132,6 +143,18 @@ class Engine:
                 self.good_form_s += self.tracker.dt
         elif step is Step.LEFT_TOP:
             self._show(self.grader.grade(self.tracker.current()), t)
+        return events
+
+    def cut(self, t: float) -> list[Event]:
+        """The video jumped to another shot: the cycle in progress ends uncounted."""
+        events = []
+        if self.tracker.phase is not Phase.REST:
+            cycle = self.tracker.current()
+            self.not_counted.append(NotCounted(round(cycle.start_s, 3), round(t, 3), "cut"))
+            events.append(Event("not_counted", "cut"))
+        self._flush_pending(None)
+        self.tracker.restart()
+        self.good_form_s = 0.0
         return events
 
     def finish(self, t: float) -> None:
@@ -185,6 +208,12 @@ class Engine:
             self.tracker.close()
             self._flush_pending(None)
             return []
+        if not self._in_position(cycle):
+            # Another movement, or getting into position: say so, count nothing.
+            self.tracker.close()
+            self._flush_pending(None)
+            self.not_counted.append(NotCounted(round(cycle.start_s, 3), round(cycle.end_s, 3), "not_in_position"))
+            return [Event("not_counted", "not_in_position")]
         verdict = self.grader.grade(cycle)
         index = len(self.holds if self.holds_mode else self.reps) + 1
         # Faults seen during the cycle from frame-wise cues (not view problems) belong to it too.
@@ -203,6 +232,17 @@ class Engine:
         kind = "hold" if self.holds_mode else "rep"
         return [Event(kind, kind, index)] + [Event("cue", f, index, f in verdict.provisional)
                                              for f in verdict.faults]
+
+    def _in_position(self, cycle: Cycle) -> bool:
+        """In the exercise's own position before the cycle (its setup) and at its top."""
+        if not self.spec.posture:
+            return True
+        inside = (cycle.times >= cycle.window[0]) & (cycle.times <= cycle.window[1])
+        top = [v for v, keep in zip(cycle.frames, inside, strict=True) if keep]
+        for frames in (cycle.setup_frames, top):
+            if frames and np.mean([self.spec.in_position(v) for v in frames]) < IN_POSITION_SHARE:
+                return False
+        return True
 
     def _record(self, index: int, cycle: Cycle, verdict: Verdict) -> None:
         side = self._side(cycle)

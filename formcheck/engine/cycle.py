@@ -55,6 +55,7 @@ class Cycle:
     times: np.ndarray
     frames: list[dict[str, float]]
     setup: dict[str, float]
+    setup_frames: list[dict[str, float]]  # the rest just before the cycle
     amplitude: float  # peak above the rest level
     span: float  # peak above the lowest point since the last cycle (two-sided drives)
 
@@ -102,6 +103,7 @@ class CycleTracker:
         self._last_t: float | None = None
         self._rest_frames: deque[tuple[float, dict[str, float]]] = deque()
         self._setup: dict[str, float] = {}
+        self._setup_frames: list[dict[str, float]] = []
         self._trough = math.inf
         self._counter_seen = False
         self._times: list[float] = []
@@ -130,6 +132,7 @@ class CycleTracker:
             if amplitude >= self.rs.enter:
                 self.phase = Phase.UP
                 recent = [v for tt, v in self._rest_frames if tt >= self._rest_t - SETUP_S]
+                self._setup_frames = recent
                 self._setup = {n: finite_median(np.array([v.get(n, math.nan) for v in recent], dtype=float))
                                for n in self.measures}
                 self._times, self._frames, self._drives = [t], [values], [drive]
@@ -166,6 +169,14 @@ class CycleTracker:
         self._trough = math.inf
         self._counter_seen = False
 
+    def restart(self) -> None:
+        """A cut to another shot: nothing before it is comparable, so learn the rest afresh."""
+        self.phase = Phase.REST
+        self.rest_level = None
+        self._last_t = None
+        self._rest_frames.clear()
+        self.forget_between()
+
     def counts(self, cycle: Cycle) -> bool:
         """Long enough, with a top long enough, to be a rep or a hold."""
         rs = self.rs
@@ -177,7 +188,7 @@ class CycleTracker:
         peak = float(drives.max())
         low = min(self._trough, self.rest_level)
         return Cycle(self._rest_t, self._times[-1], self._window, self._times[int(np.argmax(drives))],
-                     np.asarray(self._times), self._frames, self._setup,
+                     np.asarray(self._times), self._frames, self._setup, self._setup_frames,
                      peak - self.rest_level, peak - low)
 
     def top_s(self) -> float:
