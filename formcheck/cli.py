@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -50,6 +51,19 @@ def _fmt_s(t: float) -> str:
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
+def _print_verdict(line: str, item: dict, spec: ExerciseSpec) -> None:
+    """A rep's or hold's verdict in words, and what could not be judged and why."""
+    if item["faults"]:
+        out.print(line + "[red]" + escape("; ".join(spec.cue(f).message for f in item["faults"])) + "[/]",
+                  highlight=False)
+    else:
+        out.print(line + "[green]good[/]", highlight=False)
+    for u in item.get("unjudged", []):
+        measure = spec.cue(u["cue"]).measure or ""
+        what = spec.measures[measure].label if measure in spec.measures else u["cue"]
+        out.print(f"    [yellow]could not judge the {escape(what)}: {escape(u['reason'])}[/]", highlight=False)
+
+
 def print_summary(report: dict, spec: ExerciseSpec) -> None:
     status = "" if report["complete"] else " [yellow](stopped early: partial result)[/]"
     out.print(f"[bold]{spec.name}[/] - {report['source']['path']}{status}")
@@ -58,11 +72,7 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
         for rep in report["reps"]:
             line = f"  rep {rep['index']} at {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])}, " \
                    f"held {rep['hold_s']:.1f} s: "
-            if rep["faults"]:
-                msgs = "; ".join(spec.cue(f).message for f in rep["faults"])
-                out.print(line + f"[red]{msgs}[/]", highlight=False)
-            else:
-                out.print(line + "[green]good[/]", highlight=False)
+            _print_verdict(line, rep, spec)
     else:
         per_side = ", ".join(f"{spec.cycle.side_name(side)} {secs:.1f} s"
                              for side, secs in report["side_totals"].items())
@@ -72,11 +82,7 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
             line = (f"  hold {hold['index']}, {side}{_fmt_s(hold['start_s'])}-"
                     f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
                     f"{hold['good_form_s']:.1f} s with good form: ")
-            if hold["faults"]:
-                msgs = "; ".join(spec.cue(f).message for f in hold["faults"])
-                out.print(line + f"[red]{msgs}[/]", highlight=False)
-            else:
-                out.print(line + "[green]good[/]", highlight=False)
+            _print_verdict(line, hold, spec)
     view = [w for w in report["warnings"] if spec.cue(w["cue"]).view]
     for w in view:
         out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",

@@ -47,6 +47,7 @@ class CueSpec:
     joint: str | None  # where the overlay marks it
     unless: str | None  # not judged on a rep that has this other fault (it confounds the measure)
     view: bool  # a problem with the camera's view, not a fault of the movement
+    unjudged_reason: str  # view cues: why the cues of a rep cannot be judged while this one applies
 
     def fails(self, value: float) -> bool:
         return (self.below is not None and value < self.below) or (
@@ -81,6 +82,7 @@ class Condition:
     measure: str
     below: float | None
     above: float | None
+    at_top: bool = True  # also checked at the top of a rep (False: the movement itself changes it)
 
     def holds(self, values: dict[str, float]) -> bool:
         value = values.get(self.measure, float("nan"))
@@ -106,9 +108,10 @@ class ExerciseSpec:
     messages: dict[str, str]  # what is said to the person outside the cues (setup, switching sides)
     path: Path
 
-    def in_position(self, values: dict[str, float]) -> bool:
-        """In this exercise's own position: every [[posture]] condition holds."""
-        return bool(self.posture) and all(c.holds(values) for c in self.posture)
+    def in_position(self, values: dict[str, float], at_top: bool = False) -> bool:
+        """In this exercise's own position: every [[posture]] condition holds (at the top of a
+        rep, those that the movement leaves alone)."""
+        return bool(self.posture) and all(c.holds(values) for c in self.posture if c.at_top or not at_top)
 
     def cue(self, name: str) -> CueSpec:
         for cue in self.cues:
@@ -267,7 +270,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
         r = _Reader(table, path, f"posture[{i}].")
-        cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None))
+        cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None),
+                         r.get("at_top", bool, "true or false", True))
         if cond.below is None and cond.above is None:
             raise r.fail("below", "a bound: below or above")
         r.done()
@@ -322,7 +326,9 @@ def _parse_cue(r: _Reader, measure_name, target: float | None) -> CueSpec:
     stat = r.choice("stat", sorted(STATISTICS), "median") if when == "top" else "median"
     persist_s = r.number("persist_s", 0.4, positive=True) if when == "always" else 0.0
     unless = r.text("unless", None) if when != "always" else None
+    view = r.get("view", bool, "true or false", False)
+    reason = r.text("unjudged_reason") if view else ""
     cue = CueSpec(r.text("name"), message, explain, when, measure, stat, below, above, persist_s,
-                  r.text("joint", None), unless, r.get("view", bool, "true or false", False))
+                  r.text("joint", None), unless, view, reason)
     r.done()
     return cue

@@ -12,12 +12,10 @@ import numpy as np
 
 from formcheck.engine.cues import Episode, FrameCues
 from formcheck.engine.cycle import Cycle, CycleTracker, Phase, Step
-from formcheck.engine.grader import Grader, Verdict
+from formcheck.engine.grader import Grader, Verdict, metric_key
 from formcheck.specs import CueSpec, ExerciseSpec
-from formcheck.statistics import finite_median
 
 CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
-START_S = 1.0  # the person's own reference values are taken over the first second seen
 IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
 
 
@@ -33,6 +31,7 @@ class RepRecord:
     side: str | None = None
     faults: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+    unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
 
 
 @dataclass
@@ -45,6 +44,7 @@ class HoldRecord:
     faults: list[str] = field(default_factory=list)
     good_form_s: float = 0.0  # of which the posture was right (the on-screen clock)
     metrics: dict[str, float] = field(default_factory=dict)
+    unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
 
 
 @dataclass
@@ -97,8 +97,6 @@ class Engine:
         self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
         self.clock_paused = False
         self._pending: list[Episode] = []  # frame-wise episodes inside the cycle in progress
-        self._start_frames: list[dict[str, float]] = []
-        self._first_t: float | None = None
 
     # ---- read-only views -------------------------------------------------------------------
     @property
@@ -123,7 +121,6 @@ class Engine:
 
     # ---- the frame step --------------------------------------------------------------------
     def update(self, t: float, values: dict[str, float]) -> list[Event]:
-        self._learn_start(t, values)
         started, ended = self.frame_cues.update(t, values)
         events = [Event("cue", name) for name in started]
         for episode in ended:
@@ -165,8 +162,13 @@ class Engine:
         if self.tracker.phase in (Phase.TOP, Phase.DOWN):
             self._end_cycle()
         self._flush_pending(None)
-        for item in self.holds if self.holds_mode else self.reps:
-            added, removed = self.grader.settle(item.faults, item.metrics)
+        items = self.holds if self.holds_mode else self.reps
+        compared = {c.name: sum(1 for i in items if math.isfinite(i.metrics.get(metric_key(c), math.nan)))
+                    for c in self.grader.cues}
+        for item in items:
+            unjudged = {u["cue"]: u["reason"] for u in item.unjudged}
+            added, removed = self.grader.settle(item.faults, item.metrics, unjudged, compared)
+            item.unjudged = [{"cue": c, "reason": r} for c, r in unjudged.items()]
             for name in added:
                 start, end = (item.start_s, item.end_s) if isinstance(item, HoldRecord) else (
                     item.top_start_s, item.top_end_s)
@@ -180,16 +182,6 @@ class Engine:
         for cue in final:
             self.shown[cue] = t
         return final
-
-    def _learn_start(self, t: float, values: dict[str, float]) -> None:
-        if self.grader.start or not values.get("visible"):
-            return
-        if self._first_t is None:
-            self._first_t = t
-        self._start_frames.append(values)
-        if t - self._first_t >= START_S:
-            self.grader.start = {n: finite_median(np.array([v.get(n, math.nan) for v in self._start_frames]))
-                                 for n in self.spec.measures}
 
     def _episode(self, episode: Episode) -> None:
         if self.tracker.phase is Phase.REST:
@@ -239,8 +231,8 @@ class Engine:
             return True
         inside = (cycle.times >= cycle.window[0]) & (cycle.times <= cycle.window[1])
         top = [v for v, keep in zip(cycle.frames, inside, strict=True) if keep]
-        for frames in (cycle.setup_frames, top):
-            if frames and np.mean([self.spec.in_position(v) for v in frames]) < IN_POSITION_SHARE:
+        for frames, at_top in ((cycle.setup_frames, False), (top, True)):
+            if frames and np.mean([self.spec.in_position(v, at_top) for v in frames]) < IN_POSITION_SHARE:
                 return False
         return True
 
@@ -248,13 +240,14 @@ class Engine:
         side = self._side(cycle)
         top_start, top_end = round(cycle.window[0], 3), round(cycle.window[1], 3)
         hold_s = verdict.metrics["hold_s"]
+        unjudged = [{"cue": c, "reason": r} for c, r in verdict.unjudged.items()]
         if self.holds_mode:
             self.holds.append(HoldRecord(index, side, top_start, top_end, hold_s, verdict.faults,
-                                         round(self.good_form_s, 3), verdict.metrics))
+                                         round(self.good_form_s, 3), verdict.metrics, unjudged))
         else:
             self.reps.append(RepRecord(index, round(cycle.start_s, 3), round(cycle.peak_s, 3),
                                        round(cycle.end_s, 3), hold_s, top_start, top_end, side,
-                                       verdict.faults, verdict.metrics))
+                                       verdict.faults, verdict.metrics, unjudged))
 
     def _side(self, cycle: Cycle) -> str | None:
         """The side a hold belongs to: the spec's side measure voted over the top."""

@@ -15,6 +15,7 @@ class Verdict:
     faults: list[str]
     metrics: dict[str, float]
     provisional: set[str] = field(default_factory=set)  # cues whose verdict may still change
+    unjudged: dict[str, str] = field(default_factory=dict)  # cue -> why it could not be judged
 
 
 def metric_key(cue: CueSpec) -> str:
@@ -26,15 +27,20 @@ class Grader:
         # cues with `unless` go last, so the fault they defer to is already known
         self.cues = sorted((c for c in spec.cues if c.when in ("top", "rep")), key=lambda c: c.unless is not None)
         self.best: dict[str, float] = {}  # per cue: the largest value of a clean rep so far
-        self.start: dict[str, float] = {}  # the person's own values over the first second seen
+        # A view problem over most of the top: the cues judged there cannot be, and say why.
+        self.view_cues = [c for c in spec.cues if c.view and c.when == "always"]
 
     def grade(self, cycle: Cycle, live: bool = False) -> Verdict:
         """`live`: only what can be judged while the top is still going on."""
         metrics = {"hold_s": round(cycle.top_s, 3), "amplitude": round(cycle.amplitude, 4),
                    "range": round(cycle.span, 4)}
         verdict = Verdict([], {} if live else dict(metrics))
+        blocked = self._view_problem(cycle)
         for cue in self.cues:
             if (live and cue.when == "rep") or cue.unless in verdict.faults:
+                continue
+            if blocked and cue.when == "top":
+                verdict.unjudged[cue.name] = blocked
                 continue
             if cue.when == "rep":
                 value = metrics.get(cue.measure or "", math.nan)
@@ -58,9 +64,18 @@ class Grader:
         return value
 
     def _best(self, cue: CueSpec) -> float:
-        known = [x for x in (self.best.get(cue.name, -math.inf), self.start.get(cue.measure or "", math.nan))
-                 if math.isfinite(x)]
-        return max(known) if known else math.nan
+        """The person's own reference: their best clean rep so far (never the first moments of
+        the session: a body at rest, head down, is not comparable with the top of a rep)."""
+        return self.best.get(cue.name, math.nan)
+
+    def _view_problem(self, cycle: Cycle) -> str | None:
+        inside = (cycle.times >= cycle.window[0]) & (cycle.times <= cycle.window[1])
+        top = [v for v, keep in zip(cycle.frames, inside, strict=True) if keep]
+        for cue in self.view_cues:
+            failing = [cue.fails(v.get(cue.measure or "", math.nan)) for v in top]
+            if top and sum(failing) > len(top) / 2:
+                return cue.unjudged_reason
+        return None
 
     def learn(self, verdict: Verdict) -> None:
         """A clean value raises the person's best."""
@@ -69,15 +84,22 @@ class Grader:
             if STATISTICS[cue.stat].relative_to_best and math.isfinite(raw) and cue.name not in verdict.faults:
                 self.best[cue.name] = max(self.best.get(cue.name, -math.inf), raw)
 
-    def settle(self, faults: list[str], metrics: dict[str, float]) -> tuple[list[str], list[str]]:
+    def settle(self, faults: list[str], metrics: dict[str, float], unjudged: dict[str, str],
+               compared: dict[str, int]) -> tuple[list[str], list[str]]:
         """At the end, provisional cues once more against the whole session's best: a rep early
         in the session is compared with the person's neutral even when that came later.
-        Returns (added, removed) cue names; `faults` and `metrics` are updated in place."""
+        `compared`: per cue, how many reps had a value; with one, there is nothing to compare.
+        Returns (added, removed) cue names; `faults`, `metrics`, `unjudged` are updated in place."""
         added, removed = [], []
         for cue in self.cues:
             best = self.best.get(cue.name)
             raw = metrics.get(metric_key(cue), math.nan)
-            if not STATISTICS[cue.stat].relative_to_best or not best or not math.isfinite(raw):
+            if not STATISTICS[cue.stat].relative_to_best or not math.isfinite(raw):
+                continue
+            if compared.get(cue.name, 0) < 2:
+                unjudged[cue.name] = "there is no other rep to compare with"
+                continue
+            if not best:
                 continue
             if cue.unless and cue.unless in faults:
                 continue
