@@ -58,6 +58,7 @@ class Cycle:
     setup_frames: list[dict[str, float]]  # the rest just before the cycle
     amplitude: float  # peak above the rest level
     span: float  # peak above the lowest point since the last cycle (two-sided drives)
+    half_seen: bool  # two-sided drives: the excursion the other way was missed (the video began after it)
 
     @property
     def top_s(self) -> float:
@@ -189,7 +190,8 @@ class CycleTracker:
         low = min(self._trough, self.rest_level)
         return Cycle(self._rest_t, self._times[-1], self._window, self._times[int(np.argmax(drives))],
                      np.asarray(self._times), self._frames, self._setup, self._setup_frames,
-                     peak - self.rest_level, peak - low)
+                     peak - self.rest_level, peak - low,
+                     self.rs.counter_enter is not None and not self._counter_seen)
 
     def top_s(self) -> float:
         return self._window[1] - self._window[0] if self.phase is Phase.TOP else 0.0

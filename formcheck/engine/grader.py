@@ -42,6 +42,9 @@ class Grader:
             if blocked and cue.when == "top":
                 verdict.unjudged[cue.name] = blocked
                 continue
+            if cue.when == "rep" and cue.measure == "range" and cycle.half_seen:
+                verdict.unjudged[cue.name] = "only half of the movement was seen"
+                continue
             if cue.when == "rep":
                 value = metrics.get(cue.measure or "", math.nan)
             else:
