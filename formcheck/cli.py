@@ -60,7 +60,7 @@ def _print_verdict(line: str, item: dict, spec: ExerciseSpec) -> None:
         out.print(line + "[green]good[/]", highlight=False)
     for u in item.get("unjudged", []):
         measure = spec.cue(u["cue"]).measure or ""
-        what = spec.measures[measure].label if measure in spec.measures else u["cue"]
+        what = spec.measures[measure].label if measure in spec.measures else spec.messages[f"metric_{measure}"]
         out.print(f"    [yellow]could not judge the {escape(what)}: {escape(u['reason'])}[/]", highlight=False)
 
 

@@ -118,6 +118,7 @@ class LiveCoach:
         self.messages = common_messages()
         self.smoothing = smoothing_filter()  # once, for the recognizer, the setup check and the session
         self.paused = False
+        self.frames_seen = self.frames_with_pose = 0  # every frame, before counting started too
         self.stats = LiveStats()
         self.end_reason = "stopped"
         self.failed: str | None = None
@@ -160,6 +161,8 @@ class LiveCoach:
 
     def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
         """Advances one (smoothed) frame, all but the session update; returns the banner and colour."""
+        self.frames_seen += 1
+        self.frames_with_pose += frame.detected
         self._recent.append(frame)
         while self._recent[0].t < frame.t - RECENT_S:
             self._recent.popleft()
@@ -225,9 +228,14 @@ class LiveCoach:
         else:
             main = self._nothing_recognised()
         main["complete"] = self.failed is None
+        # what the camera saw over the whole run, not only since counting started
+        main["frames_seen"] = self.frames_seen
+        main["pose_coverage"] = round(self.frames_with_pose / self.frames_seen, 4) if self.frames_seen else 0.0
         main["live"] = self.stats.as_dict(self.source.frames.dropped) | {"ended_by": self.end_reason}
         if self.failed:
             main["live"]["error"] = self.failed
+        if self.session is None and self.setup is not None and not self.segments:
+            main["live"]["waiting_for"] = self.setup.message  # what the setup check still asked for
         if self.auto:
             main["segments"] = self.segments
         return main
