@@ -81,3 +81,17 @@ def check_writable(path: Path) -> None:
         raise FormcheckError(f"cannot write {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise FormcheckError(f"cannot write {path}: permission denied")
+
+
+def measure_series(session: Session, max_points: int = 2000) -> dict[str, Any]:
+    """The judged measure (the spec's `display.measure`) over time, thinned to at most `max_points`.
+
+    Kept beside the report (not in it) for the HTML plot: the report contract has no per-frame data.
+    """
+    spec = session.spec
+    name = spec.display_measure
+    measure = spec.measures.get(name)
+    rows = session.rows[::max(1, -(-len(session.rows) // max_points))]
+    return {"measure": name, "label": measure.label if measure else name, "unit": measure.unit if measure else "",
+            "t": [round(row["t"], 3) for row in rows],
+            "values": [None if (v := nan_to_none(row.get(name))) is None else round(v, 2) for row in rows]}
