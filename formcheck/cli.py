@@ -214,7 +214,7 @@ def live(
 
 def say_saved(session_id: int | None) -> None:
     if session_id is not None:
-        out.print(f"Saved as session {session_id} in {history.db_path()}", highlight=False)
+        out.print(f"Saved as session {session_id} in {history.db_path()}", highlight=False, soft_wrap=True)
 
 
 def write_session_html(path: Path, report: dict, spec: ExerciseSpec, series: dict | None,
@@ -274,7 +274,7 @@ def history_list(
         typer.echo(buf.getvalue(), nl=False)
         return
     if not rows:
-        out.print(f"No sessions stored yet in {history.db_path()}.", highlight=False)
+        out.print(f"No sessions stored yet in {history.db_path()}.", highlight=False, soft_wrap=True)
         return
     table = Table(show_header=True)
     for column in ("id", "date", "kind", "exercise", "reps", "good form", "hold s per side", "pain before",
@@ -372,7 +372,7 @@ def report_command(
             write_session_html(html_out, report, load_spec(report["exercise"]), series, stored)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    out.print(f"Wrote HTML report: {html_out}", highlight=False)
+    out.print(f"Wrote HTML report: {html_out}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
