@@ -279,7 +279,7 @@ def history_list(
     table = Table(show_header=True)
     for column in ("id", "date", "kind", "exercise", "reps", "good form", "hold s per side", "pain before",
                    "pain after"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("id", "date"))
     for row in rows:
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
         table.add_row(str(row["id"]), row["started_at"][:16].replace("T", " "), row["kind"], row["exercise"],
