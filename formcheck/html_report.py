@@ -7,6 +7,7 @@ first, in large type; the plots follow.
 
 from __future__ import annotations
 
+import functools
 import io
 import statistics
 from typing import Any
@@ -20,25 +21,39 @@ from formcheck.specs import ExerciseSpec
 VIEW_CUES = ("body_not_visible", "wrong_view")
 GOOD, BAD, VIEW, LINE = "#2e9e4f", "#d64541", "#9a9a9a", "#1f4e8c"
 SIDES = ("left", "right")
+# Text stays text in the SVG (small, sharp, searchable); sizes suit a plot about 600 px wide, the width of
+# a phone held sideways (the page lets a narrower screen scroll the plot rather than shrink its text).
+STYLE = {"svg.fonttype": "none", "font.size": 12, "xtick.labelsize": 11, "ytick.labelsize": 11,
+         "legend.fontsize": 11}
 
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("formcheck", "templates"),
                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
+def _styled(plotting):
+    """Runs a plotting function in STYLE: text sizes are fixed when a figure's text is made."""
+
+    @functools.wraps(plotting)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(STYLE):
+            return plotting(*args, **kwargs)
+
+    return wrapper
+
+
 def _figure(height: float = 3.0):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, height), layout="constrained")
+    fig = Figure(figsize=(6.4, height), layout="constrained")
     return fig, fig.subplots()
 
 
 def _svg(fig) -> Markup:
-    """The figure as inline SVG: text kept as text (small, sharp, searchable), no metadata block."""
-    import matplotlib
-
+    """The figure as inline SVG, without a metadata block."""
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 11}):
-        fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     text = buf.getvalue()
     return Markup(text[text.index("<svg"):])
 
@@ -92,6 +107,7 @@ def verdict(report: dict[str, Any], spec: ExerciseSpec) -> dict[str, Any]:
             "partial": not report.get("complete", True)}
 
 
+@_styled
 def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None) -> Markup:
     """The judged measure over time; reps or holds shaded (green good, red faulty); faults marked."""
     fig, ax = _figure(3.4)
@@ -101,7 +117,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         colour = BAD if item["faults"] else GOOD
         ax.axvspan(item["start_s"], item["end_s"], color=colour, alpha=0.15, lw=0)
         ax.text((item["start_s"] + item["end_s"]) / 2, 1.0, f"{noun} {item['index']}",
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=10, color=colour)
+                transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=colour)
     for w in report.get("warnings", []):
         if w["cue"] in VIEW_CUES:
             ax.axvspan(w["start_s"], w["end_s"], color=VIEW, alpha=0.25, lw=0, hatch="//")
@@ -116,7 +132,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                 for bound in (cue.below, cue.above):
                     if bound is not None:
                         ax.axhline(bound, color=BAD, lw=0.8, ls="--")
-                        ax.text(t[-1] if t else 0, bound, f" {cue.name}", va="center", fontsize=8, color=BAD)
+                        ax.text(t[-1] if t else 0, bound, f" {cue.name}", va="center", color=BAD)
         for w in report.get("warnings", []):
             if w["cue"] in VIEW_CUES:
                 continue
@@ -124,7 +140,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
             if span:
                 ax.plot([x for x, _ in span], [v for _, v in span], color=BAD, lw=3.2)
                 ax.plot(*span[0], marker="v", color=BAD, ms=9)
-                ax.annotate(w["cue"], span[0], textcoords="offset points", xytext=(0, 8), fontsize=9,
+                ax.annotate(w["cue"], span[0], textcoords="offset points", xytext=(0, 8),
                             color=BAD, ha="center")
     else:
         ax.set_yticks([])
@@ -182,7 +198,7 @@ def _bars(ax, xs: list[int], series: dict[str, list], colours: dict[str, str]) -
 
 
 def _session_axis(ax, labels: list[str]) -> None:
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=9)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     ax.grid(axis="y", alpha=0.3)
 
 
@@ -190,7 +206,7 @@ def _reference(ax, value: float | None, text: str) -> None:
     if value:
         ax.axhline(value, color=BAD, ls="--", lw=1)
         ax.annotate(f"{text} {value:g}", (0, value), xycoords=("axes fraction", "data"), xytext=(2, 3),
-                    textcoords="offset points", fontsize=9, color=BAD)
+                    textcoords="offset points", color=BAD, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
 
 
 def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dict[str, Any]]:
@@ -208,6 +224,7 @@ def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dic
     return rows
 
 
+@_styled
 def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple[str, Markup]]:
     labels = [r["date"][5:] for r in rows]
     xs = list(range(len(rows)))
@@ -218,7 +235,7 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         _bars(ax, xs, {"reps": [r["rep_count"] for r in rows], "good form": [r["good_reps"] for r in rows]},
               {"reps": LINE, "good form": GOOD})
         ax.set_ylabel("reps")
-        ax.legend(loc="upper left", fontsize=9)
+        ax.legend(loc="upper left")
         _session_axis(ax, labels)
         plots.append(("Reps per session", _svg(fig)))
     else:
@@ -226,7 +243,7 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         _bars(ax, xs, {side: [r[f"{side}_s"] for r in rows] for side in SIDES}, {"left": LINE, "right": "#e39b2d"})
         _reference(ax, targets.get("hold_per_side_s"), "target per side (s):")
         ax.set_ylabel("seconds in the stretch")
-        ax.legend(loc="upper right", fontsize=9)
+        ax.legend(loc="upper right")
         _session_axis(ax, labels)
         plots.append(("Hold seconds per side", _svg(fig)))
     fig, ax = _figure(2.6)
@@ -239,7 +256,7 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
     if any(r["rom"] is not None for r in rows):
         fig, ax = _figure(2.6)
         ax.plot(xs, [r["rom"] for r in rows], "o-", color=LINE)
-        ax.set_ylabel(rows[0]["rom_label"], fontsize=9)
+        ax.set_ylabel(rows[0]["rom_label"])
         _session_axis(ax, labels)
         plots.append(("Range of motion per session (median over the reps)", _svg(fig)))
     if spec.mode == "reps" and targets.get("top_hold_s") and any(r["top_hold_s"] for r in rows):
@@ -255,7 +272,7 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
             ax.plot(xs, [r[key] for r in rows], "o-", color=colour, label=key.replace("_", " "))
         ax.set_ylim(-0.5, 10.5)
         ax.set_ylabel("pain (0-10)")
-        ax.legend(loc="upper right", fontsize=9)
+        ax.legend(loc="upper right")
         _session_axis(ax, labels)
         plots.append(("Pain before and after", _svg(fig)))
     return plots
