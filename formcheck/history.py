@@ -14,7 +14,8 @@ import json
 import os
 import sqlite3
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -106,16 +107,20 @@ def _explain(exc: BaseException, path: Path) -> str:
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Brings the database up to SCHEMA_VERSION, one migration per transaction."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"schema version {version} is newer than this formcheck knows "
-                                    f"({SCHEMA_VERSION}); update formcheck")
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    while True:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version} is newer than this formcheck knows "
+                                        f"({SCHEMA_VERSION}); update formcheck")
+        if version == SCHEMA_VERSION:
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[target - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {target}")
+            # another formcheck may have migrated while this one waited for the write lock
+            if conn.execute("PRAGMA user_version").fetchone()[0] == version:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -139,17 +144,17 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     return conn
 
 
-def _run(sql: str, params: tuple = ()) -> list[sqlite3.Row] | int:
-    """One statement in its own connection; rows for a query, else the new row id or rows changed."""
+@contextmanager
+def _database() -> Iterator[sqlite3.Connection]:
+    """A connection for one piece of work; any SQLite failure becomes a one-line HistoryError."""
     path = db_path()
-    with closing(connect(path)) as conn:
-        try:
-            cursor = conn.execute(sql, params)
-            if cursor.description is not None:
-                return cursor.fetchall()
-            return cursor.lastrowid if sql.lstrip().upper().startswith("INSERT") else cursor.rowcount
-        except sqlite3.Error as exc:
-            raise HistoryError(_explain(exc, path)) from None
+    conn = connect(path)
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise HistoryError(_explain(exc, path)) from None
+    finally:
+        conn.close()
 
 
 def save_session(report: dict[str, Any], kind: str, name: str | None = None, source: str | None = None,
@@ -164,10 +169,12 @@ def save_session(report: dict[str, Any], kind: str, name: str | None = None, sou
     name = name or report.get("exercise") or "?"
     source = source if source is not None else (report.get("source") or {}).get("path")
     try:
-        return int(_run("INSERT INTO sessions (started_at, kind, name, source, report, pain_before, pain_after, "
-                        "patient, series) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (when, kind, name, source, json.dumps(report), pain_before, pain_after, patient,
-                         None if series is None else json.dumps(series))))
+        with _database() as conn:
+            return conn.execute(
+                "INSERT INTO sessions (started_at, kind, name, source, report, pain_before, pain_after, patient, "
+                "series) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (when, kind, name, source, json.dumps(report), pain_before, pain_after, patient,
+                 None if series is None else json.dumps(series))).lastrowid
     except HistoryError as exc:
         print(f"formcheck: session not saved to history: {exc}", file=sys.stderr)
         return None
@@ -182,9 +189,10 @@ def set_pain(session_id: int, before: int | None = None, after: int | None = Non
     """Records pain ratings (0..10) on a stored session; the ones given replace the stored ones."""
     _check_pain(before)
     _check_pain(after)
-    changed = _run("UPDATE sessions SET pain_before = coalesce(?, pain_before), "
-                   "pain_after = coalesce(?, pain_after) WHERE id = ?", (before, after, session_id))
-    return bool(changed)
+    with _database() as conn:
+        changed = conn.execute("UPDATE sessions SET pain_before = coalesce(?, pain_before), "
+                               "pain_after = coalesce(?, pain_after) WHERE id = ?", (before, after, session_id))
+        return changed.rowcount > 0
 
 
 def _stored(row: sqlite3.Row) -> StoredSession:
@@ -203,13 +211,16 @@ def list_sessions(exercise: str | None = None, since: str | None = None) -> list
         where.append("substr(started_at, 1, 10) >= ?")
         params.append(since)
     sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started_at, id"
-    return [_stored(row) for row in _run(sql, tuple(params))]
+    with _database() as conn:
+        return [_stored(row) for row in conn.execute(sql, params)]
 
 
 def get(session_id: int) -> StoredSession | None:
-    rows = _run("SELECT * FROM sessions WHERE id = ?", (session_id,))
-    return _stored(rows[0]) if rows else None
+    with _database() as conn:
+        row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    return _stored(row) if row else None
 
 
 def delete(session_id: int) -> bool:
-    return bool(_run("DELETE FROM sessions WHERE id = ?", (session_id,)))
+    with _database() as conn:
+        return conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0

@@ -14,6 +14,7 @@ from typing import Any
 
 import cv2
 
+from formcheck.errors import FormcheckError
 from formcheck.pose import MODEL_NAMES
 from formcheck.specs import ExerciseSpec
 
@@ -53,7 +54,7 @@ def _draw(spec: ExerciseSpec, report: dict[str, Any], index: int, rgb, pose) -> 
 
 
 def top_pictures(report: dict[str, Any], spec: ExerciseSpec, video: Path) -> dict[int, str]:
-    """Base64 JPEGs keyed by rep (or hold) index; empty when the recording is not at hand."""
+    """Base64 JPEGs keyed by rep (or hold) index; empty when the recording is not at hand or unreadable."""
     wanted = moments(report)
     if not wanted or not Path(video).is_file():
         return {}
@@ -62,7 +63,10 @@ def top_pictures(report: dict[str, Any], spec: ExerciseSpec, video: Path) -> dic
 
     pictures: dict[int, str] = {}
     pending = sorted(wanted.items(), key=lambda item: item[1])
-    clip = VideoFile(Path(video))
+    try:
+        clip = VideoFile(Path(video))
+    except FormcheckError:
+        return {}
     try:
         with PoseEstimator(_model_of(report)) as estimator:
             for t, rgb in clip.frames():
