@@ -120,7 +120,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                 transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=colour)
     for w in report.get("warnings", []):
         if w["cue"] in VIEW_CUES:
-            ax.axvspan(w["start_s"], w["end_s"], color=VIEW, alpha=0.25, lw=0, hatch="//")
+            ax.axvspan(w["start_s"], w["end_s"], color=VIEW, alpha=0.25, lw=0)
     if series and any(v is not None for v in series["values"]):
         t = series["t"]
         values = [float("nan") if v is None else v for v in series["values"]]
@@ -144,8 +144,8 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                             color=BAD, ha="center")
     else:
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "per-frame measure not stored for this session", transform=ax.transAxes,
-                ha="center", va="center", color=VIEW)
+        said = "per-frame measure not stored for this session" if not series else "the judged joints were never seen"
+        ax.text(0.5, 0.5, said, transform=ax.transAxes, ha="center", va="center", color="#555")
         for w in report.get("warnings", []):
             if w["cue"] not in VIEW_CUES:
                 ax.plot((w["start_s"] + w["end_s"]) / 2, 0.1, marker="v", color=BAD, ms=9,

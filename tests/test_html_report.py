@@ -108,6 +108,16 @@ def test_progress_report_across_sessions(tmp_path):
     assert none.exit_code == 1 and "no stored sessions of cat_cow" in none.output
 
 
+def test_view_warnings_and_an_unseen_body_are_said_in_words():
+    spec = load_spec("glute_bridge")
+    report, series = bridge_report(["good"])
+    report["warnings"].append({"cue": "wrong_view", "start_s": 0.5, "end_s": 2.3, "rep": None, "hold": None,
+                               "message": spec.cue("wrong_view").message})
+    html = session_html(report, spec, series | {"values": [None] * len(series["t"])})
+    assert "0.5-2.3 s: Turn side-on to the camera" in html
+    assert "the judged joints were never seen" in html
+
+
 def test_the_fetch_check_finds_what_a_page_would_load():
     assert fetched('<img src="https://cdn.example/x.png"><a href="#top">') == ["https://cdn.example/x.png"]
     assert fetched("<style>@import 'http://x/y.css'; a { background: url(data:image/png;base64,AA) }</style>") == [
