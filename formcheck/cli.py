@@ -19,7 +19,16 @@ from rich.table import Table
 from formcheck import history
 from formcheck.errors import FormcheckError
 from formcheck.pose import MODEL_NAMES, resolve_model
-from formcheck.report import SCHEMA, atomic_write, build_report, check_writable, measure_series, write_csv, write_json
+from formcheck.report import (
+    SCHEMA,
+    atomic_write,
+    build_report,
+    check_writable,
+    measure_series,
+    not_counted_message,
+    write_csv,
+    write_json,
+)
 from formcheck.specs import ExerciseSpec, exercise_ids, load_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -93,8 +102,7 @@ def print_summary(report: dict, spec: ExerciseSpec) -> None:
         out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",
                   highlight=False)
     for item in report.get("not_counted", []):
-        key = "cut" if item["reason"] == "cut" else "not_this_exercise"
-        message = spec.messages[key].replace("{exercise}", spec.name.lower())
+        message = not_counted_message(spec, item)
         out.print(f"  [yellow]{_fmt_s(item['start_s'])}-{_fmt_s(item['end_s'])}: {message}[/]", highlight=False)
     out.print(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
 
@@ -206,7 +214,7 @@ def live(
     out.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped, "
               f"latency p50 {stats['latency_ms_p50']:.0f} ms, p95 {stats['latency_ms_p95']:.0f} ms.")
     out.print(f"Wrote report: {json_path}", highlight=False)
-    if save:
+    if save and report["exercise"] is not None:
         say_saved(history.save_session(report, "live"))
     if report["live"].get("error"):
         err.print(f"[yellow]note:[/] {report['live']['error']}")
@@ -230,7 +238,7 @@ def write_session_html(path: Path, report: dict, spec: ExerciseSpec, series: dic
 history_app = typer.Typer(add_completion=False, help="The stored sessions: list, show again, delete.")
 app.add_typer(history_app, name="history")
 CSV_COLUMNS = ("id", "started_at", "kind", "exercise", "source", "complete", "rep_count", "good_reps",
-               "good_form_share", "left_s", "right_s", "pain_before", "pain_after", "patient")
+               "good_form_share", "pain_before", "pain_after", "patient")
 
 
 def _since(value: str | None) -> str | None:
@@ -267,10 +275,13 @@ def history_list(
         return
     if as_csv:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        # one column of seconds held for each side any listed session has ("left_s", "right_s" for the lunge)
+        sides = list(dict.fromkeys(side for row in rows for side in row["side_totals"]))
+        writer = csv.DictWriter(buf, [*CSV_COLUMNS, *(f"{side}_s" for side in sides)], extrasaction="ignore",
+                                lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow(row | {f"{side}_s": row["side_totals"].get(side) for side in ("left", "right")})
+            writer.writerow(row | {f"{side}_s": row["side_totals"].get(side) for side in sides})
         typer.echo(buf.getvalue(), nl=False)
         return
     if not rows:

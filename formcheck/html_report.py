@@ -16,11 +16,10 @@ import jinja2
 from markupsafe import Markup
 
 from formcheck.history import StoredSession
+from formcheck.report import not_counted_message
 from formcheck.specs import ExerciseSpec
 
-VIEW_CUES = ("body_not_visible", "wrong_view")
-GOOD, BAD, VIEW, LINE = "#2e9e4f", "#d64541", "#9a9a9a", "#1f4e8c"
-SIDES = ("left", "right")
+GOOD, BAD, VIEW, LINE, SECOND = "#2e9e4f", "#d64541", "#9a9a9a", "#1f4e8c", "#e39b2d"
 # Text stays text in the SVG (small, sharp, searchable); sizes suit a plot about 600 px wide, the width of
 # a phone held sideways (the page lets a narrower screen scroll the plot rather than shrink its text).
 STYLE = {"svg.fonttype": "none", "font.size": 12, "xtick.labelsize": 11, "ytick.labelsize": 11,
@@ -58,6 +57,11 @@ def _svg(fig) -> Markup:
     return Markup(text[text.index("<svg"):])
 
 
+def _is_view(spec: ExerciseSpec, cue: str) -> bool:
+    """A problem with the camera's view (not a fault of the movement), as the spec marks it."""
+    return any(c.name == cue and c.view for c in spec.cues)
+
+
 def _ranges(items: list[dict], index_key: str = "index") -> str:
     return ", ".join(str(i[index_key]) for i in items)
 
@@ -74,10 +78,10 @@ def _fault_lines(spec: ExerciseSpec, items: list[dict], noun: str) -> list[str]:
 
 
 def _targets(spec: ExerciseSpec) -> dict[str, float]:
-    """The guide's targets as the spec holds them: seconds per side, or the shortest hold at the top."""
+    """The guide's targets as the spec holds them: seconds to hold, or the shortest hold at the top of a rep."""
     found = {}
     if spec.cycle.target_s:
-        found["hold_per_side_s"] = spec.cycle.target_s
+        found["hold_s"] = spec.cycle.target_s  # per side when there are sides
     for cue in spec.cues:
         if cue.when in ("rep", "hold") and cue.measure == "hold_s" and cue.below is not None:
             found.setdefault("top_hold_s", cue.below)
@@ -87,22 +91,27 @@ def _targets(spec: ExerciseSpec) -> dict[str, float]:
 def verdict(report: dict[str, Any], spec: ExerciseSpec) -> dict[str, Any]:
     """The summary in words: a headline, the faults in plain language, the view problems."""
     holds, reps = report.get("holds") or [], report.get("reps") or []
+    cycle = spec.cycle
+    per_side = [{"name": cycle.side_name(side), "seconds": sum(h["seconds"] for h in holds if h["side"] == side),
+                 "good_form_s": sum(h.get("good_form_s", 0.0) for h in holds if h["side"] == side)}
+                for side in cycle.sides] if cycle.side_from else []
     if spec.mode == "holds":
-        totals = report.get("side_totals") or {}
-        target = spec.cycle.target_s
-        sides = ", ".join(f"{side} leg forward {totals.get(side, 0.0):.1f} s" for side in SIDES)
-        headline = f"{len(holds)} holds: {sides}" + (f" (target {target:.0f} s per side)" if target else "")
+        target = cycle.target_s
+        if per_side:
+            said = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in per_side)
+            headline = f"{len(holds)} holds: {said}" + (f" (target {target:.0f} s per side)" if target else "")
+        else:
+            said = sum(h["seconds"] for h in holds)
+            headline = f"{len(holds)} holds, {said:.1f} s in all" + (f" (target {target:.0f} s each)" if target else "")
         faults = _fault_lines(spec, holds, "hold")
         good = "Every hold had good form." if holds and not faults else ""
     else:
         headline = f"{report.get('rep_count', 0)} reps, {report.get('good_reps', 0)} with good form"
         faults = _fault_lines(spec, reps, "rep")
         good = "Every rep had good form." if reps and not faults else ""
-    view = [f"{w['start_s']:.1f}-{w['end_s']:.1f} s: {w['message']}" for w in report.get("warnings", [])
-            if w["cue"] in VIEW_CUES]
-    per_side = {side: {"seconds": sum(h["seconds"] for h in holds if h["side"] == side),
-                       "good_form_s": sum(h.get("good_form_s", 0.0) for h in holds if h["side"] == side)}
-                for side in SIDES}
+    view = [(w["start_s"], w["end_s"], w["message"]) for w in report.get("warnings", []) if _is_view(spec, w["cue"])]
+    view += [(n["start_s"], n["end_s"], not_counted_message(spec, n)) for n in report.get("not_counted", [])]
+    view = [f"{start:.1f}-{end:.1f} s: {message}" for start, end, message in sorted(view)]
     return {"headline": headline, "faults": faults, "good": good, "view": view, "per_side": per_side,
             "partial": not report.get("complete", True)}
 
@@ -118,9 +127,8 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         ax.axvspan(item["start_s"], item["end_s"], color=colour, alpha=0.15, lw=0)
         ax.text((item["start_s"] + item["end_s"]) / 2, 1.0, f"{noun} {item['index']}",
                 transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=colour)
-    for w in report.get("warnings", []):
-        if w["cue"] in VIEW_CUES:
-            ax.axvspan(w["start_s"], w["end_s"], color=VIEW, alpha=0.25, lw=0)
+    for span in [w for w in report.get("warnings", []) if _is_view(spec, w["cue"])] + report.get("not_counted", []):
+        ax.axvspan(span["start_s"], span["end_s"], color=VIEW, alpha=0.25, lw=0)
     if series and any(v is not None for v in series["values"]):
         t = series["t"]
         values = [float("nan") if v is None else v for v in series["values"]]
@@ -134,7 +142,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                         ax.axhline(bound, color=BAD, lw=0.8, ls="--")
                         ax.text(t[-1] if t else 0, bound, f" {cue.name}", va="center", color=BAD)
         for w in report.get("warnings", []):
-            if w["cue"] in VIEW_CUES:
+            if _is_view(spec, w["cue"]):
                 continue
             span = [(x, v) for x, v in zip(t, values, strict=True) if w["start_s"] <= x <= w["end_s"]]
             if span:
@@ -147,7 +155,7 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         said = "per-frame measure not stored for this session" if not series else "the judged joints were never seen"
         ax.text(0.5, 0.5, said, transform=ax.transAxes, ha="center", va="center", color="#555")
         for w in report.get("warnings", []):
-            if w["cue"] not in VIEW_CUES:
+            if not _is_view(spec, w["cue"]):
                 ax.plot((w["start_s"] + w["end_s"]) / 2, 0.1, marker="v", color=BAD, ms=9,
                         transform=ax.get_xaxis_transform())
     ax.set_xlabel("time (s)")
@@ -163,13 +171,14 @@ def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
     rows = []
     for item in items:
         faults = [spec.cue(f).message for f in item["faults"]]
-        rows.append({"index": item["index"], "side": item.get("side"), "start_s": item["start_s"],
+        side = spec.cycle.side_name(item.get("side")) if spec.cycle.side_from else None
+        rows.append({"index": item["index"], "side": side, "start_s": item["start_s"],
                      "end_s": item["end_s"], "seconds": item.get("seconds", item.get("hold_s", 0.0)),
                      "good_form_s": item.get("good_form_s"), "faults": faults,
                      "picture": pictures.get(item["index"])})
     return _templates.get_template("session.html.j2").render(
         title=f"{spec.name}: formcheck report", spec=spec, report=report, verdict=verdict(report, spec),
-        plot=measure_plot(report, spec, series), rows=rows, holds=spec.mode == "holds", sides=SIDES,
+        plot=measure_plot(report, spec, series), rows=rows, holds=spec.mode == "holds",
         targets=_targets(spec), session=session)
 
 
@@ -214,11 +223,12 @@ def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dic
     for s in sessions:
         summary = s.summary()
         totals = summary["side_totals"]
-        left, right = totals.get("left"), totals.get("right")
-        asym = abs(left - right) / max(left, right) if left and right else None
+        per_side = [totals.get(side) for side in spec.cycle.sides] if spec.cycle.side_from else []
+        asym = abs(per_side[0] - per_side[1]) / max(per_side) if len(per_side) == 2 and all(per_side) else None
         rom, rom_label = _range_of_motion(s.report, spec)
         tops = [r["hold_s"] for r in s.report.get("reps") or []]
-        rows.append(summary | {"date": s.started_at[:16].replace("T", " "), "left_s": left, "right_s": right,
+        rows.append(summary | {"date": s.started_at[:16].replace("T", " "), "per_side": per_side,
+                               "held_s": sum(h["seconds"] for h in s.report.get("holds") or []),
                                "asymmetry": asym, "rom": rom, "rom_label": rom_label,
                                "top_hold_s": statistics.median(tops) if tops else None})
     return rows
@@ -240,12 +250,16 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         plots.append(("Reps per session", _svg(fig)))
     else:
         fig, ax = _figure()
-        _bars(ax, xs, {side: [r[f"{side}_s"] for r in rows] for side in SIDES}, {"left": LINE, "right": "#e39b2d"})
-        _reference(ax, targets.get("hold_per_side_s"), "target per side (s):")
-        ax.set_ylabel("seconds in the stretch")
+        sides = spec.cycle.sides if spec.cycle.side_from else ()
+        names = [spec.cycle.side_name(side) for side in sides]
+        held = {name: [r["per_side"][k] for r in rows] for k, name in enumerate(names)} or {
+            "all holds": [r["held_s"] for r in rows]}
+        _bars(ax, xs, held, dict(zip(held, (LINE, SECOND), strict=False)))
+        _reference(ax, targets.get("hold_s"), "target per side (s):" if sides else "target per hold (s):")
+        ax.set_ylabel("seconds held")
         ax.legend(loc="upper right")
         _session_axis(ax, labels)
-        plots.append(("Hold seconds per side", _svg(fig)))
+        plots.append(("Hold seconds per side" if sides else "Hold seconds", _svg(fig)))
     fig, ax = _figure(2.6)
     ax.plot(xs, [None if r["good_form_share"] is None else 100 * r["good_form_share"] for r in rows], "o-",
             color=GOOD)
@@ -286,7 +300,9 @@ def progress_html(sessions: list[StoredSession], specs: dict[str, ExerciseSpec])
         if mine:
             rows = progress_rows(mine, spec)
             sections.append({"spec": spec, "rows": rows, "plots": progress_plots(rows, spec),
-                             "targets": _targets(spec), "holds": spec.mode == "holds"})
+                             "targets": _targets(spec), "holds": spec.mode == "holds",
+                             "sides": [spec.cycle.side_name(side) for side in spec.cycle.sides]
+                             if spec.cycle.side_from else []})
     dates = [s.started_at[:10] for s in sessions]
     return _templates.get_template("progress.html.j2").render(
         title="formcheck: progress", sections=sections, total=len(sessions),

@@ -18,6 +18,7 @@ from typing import Any
 from formcheck.errors import FormcheckError
 from formcheck.session import Session, nan_to_none
 from formcheck.sources import VideoInfo
+from formcheck.specs import ExerciseSpec
 
 SCHEMA = "formcheck.report/1"
 
@@ -41,6 +42,12 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "frames_analyzed": r.frames,
         "not_counted": [asdict(x) for x in r.not_counted],
     }
+
+
+def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
+    """What to tell the person about a movement left uncounted (a report's `not_counted` entry)."""
+    key = "cut" if item["reason"] == "cut" else "not_this_exercise"
+    return spec.messages[key].replace("{exercise}", spec.name.lower())
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -36,7 +36,7 @@ def _model_of(report: dict[str, Any]) -> str:
 
 def _draw(spec: ExerciseSpec, report: dict[str, Any], index: int, rgb, pose) -> Any:
     from formcheck.overlay import Overlay
-    from formcheck.session import Session
+    from formcheck.session import Session, side_totals
 
     size = (rgb.shape[1], rgb.shape[0])
     state = Session(spec, size).update(pose)
@@ -45,8 +45,9 @@ def _draw(spec: ExerciseSpec, report: dict[str, Any], index: int, rgb, pose) -> 
     item = items[index - 1]
     top_cues = [c for c in spec.cues if c.name in item["faults"] and c.when == "top"]
     if holds:
-        done = [SimpleNamespace(side=h["side"], seconds=h["seconds"]) for h in holds[:index - 1]]
-        state = replace(state, phase="top", good_form_s=item["good_form_s"], holds=done, cues=top_cues)
+        done = side_totals([SimpleNamespace(**h) for h in holds[:index - 1]])
+        state = replace(state, phase="top", good_form_s=item["good_form_s"], cues=top_cues, hold_side=item["side"],
+                        clock_paused=bool(top_cues), side_seconds=done, holds_done=index - 1)
     else:
         state = replace(state, phase="top", rep_count=index, top_s=item["hold_s"], cues=top_cues,
                         good_reps=sum(1 for r in items[:index] if not r["faults"]))

@@ -68,27 +68,28 @@ def lunge_report(holds: list[tuple[float, float, float]]) -> dict:
 
 @functools.cache
 def _lunge_report(holds: tuple[tuple[float, float, float], ...]) -> dict:
-    from types import SimpleNamespace
-
-    from formcheck.engine import Engine
+    from formcheck.pose import PoseFrame
     from formcheck.report import build_report
+    from formcheck.session import Session
     from formcheck.sources import VideoInfo
     from formcheck.specs import load_spec
     from tests.builders import eased
 
-    spec = load_spec("deep_lunge_hip_flexor")
-    engine = Engine(spec)
-    t, fps = 0.0, 30.0
+    fps = 30.0
     base = {"visible": 1.0, "side_spread": 0.1, "front_knee": 90.0, "torso_lean": 2.0, "front_shin": 26.0}
+    stream = []
     for seconds, leg, lean in holds:
         for span, thigh in ((2.5, (3.0, 32.0)), (seconds, (32.0, 32.0)), (2.0, (32.0, 3.0)), (2.0, (3.0, 3.0))):
             n = round(span * fps)
-            for i in range(n):
-                held = thigh[0] == thigh[1]
-                engine.update(t, base | {"front_leg": leg, "torso_lean": lean if held else 2.0,
-                                         "rear_thigh": thigh[0] + (thigh[1] - thigh[0]) * eased(i / n)})
-                t += 1 / fps
-    engine.finish(t)
-    session = SimpleNamespace(engine=engine, spec=spec, pose_coverage=1.0, frames=round(t * fps))
-    return build_report(session, VideoInfo("gone/lunge.mp4", fps, session.frames, round(t, 3), 640, 480),
-                        "pose_landmarker_full", True)
+            held = thigh[0] == thigh[1] == 32.0
+            stream += [base | {"front_leg": leg, "torso_lean": lean if held else 2.0,
+                               "rear_thigh": thigh[0] + (thigh[1] - thigh[0]) * eased(i / n)} for i in range(n)]
+    # The session's own measures are replaced by this stream: the frames carry no landmarks.
+    session = Session(load_spec("deep_lunge_hip_flexor"), (640, 480))
+    values = iter(stream)
+    session.measures = lambda frame, size: next(values)
+    for i in range(len(stream)):
+        session.update(PoseFrame.empty(i / fps))
+    session.finish()
+    info = VideoInfo("gone/lunge.mp4", fps, session.frames, round(session.last_t, 3), 640, 480)
+    return build_report(session, info, "pose_landmarker_full", True)

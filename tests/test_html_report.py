@@ -56,9 +56,9 @@ def test_report_of_a_json_file_and_bad_targets(tmp_path):
     page = tmp_path / "l.html"
     assert invoke("report", path, "--html", page).exit_code == 0
     html = page.read_text()
-    target = load_spec("deep_lunge_hip_flexor").cycle.target_s
-    left, right = report["side_totals"]["left"], report["side_totals"]["right"]
-    assert f"left leg forward {left:.1f} s, right leg forward {right:.1f} s (target {target:.0f} s per side)" in html
+    cycle = load_spec("deep_lunge_hip_flexor").cycle
+    said = ", ".join(f"{cycle.side_name(side)} {report['side_totals'][side]:.1f} s" for side in cycle.sides)
+    assert f"2 holds: {said} (target {cycle.target_s:.0f} s per side)" in html
     assert "Bring your chest up: keep your torso upright (hold 2)" in html
     assert "per-frame measure not stored" in html  # a plain report has no series: the plot says so
     assert fetched(html) == []
@@ -116,6 +116,29 @@ def test_view_warnings_and_an_unseen_body_are_said_in_words():
     html = session_html(report, spec, series | {"values": [None] * len(series["t"])})
     assert "0.5-2.3 s: Turn side-on to the camera" in html
     assert "the judged joints were never seen" in html
+
+
+def test_a_hold_exercise_without_sides_from_its_spec_alone(tmp_path):
+    from formcheck.html_report import progress_html
+    from formcheck.report import build_report, measure_series
+    from formcheck.session import Session
+    from formcheck.sources import VideoInfo
+    from tests.builders import bridge_pose, bridge_reps
+
+    spec = load_spec("bridge_hold", Path(__file__).resolve().parent / "specs")
+    session = Session(spec, (640, 480))
+    for t, lift, top in bridge_reps(["good", "low"], top_s=spec.cycle.target_s + 1):
+        session.update(bridge_pose(t, lift, top))
+    session.finish()
+    report = build_report(session, VideoInfo("gone.mp4", 30.0, session.frames, session.last_t, 640, 480),
+                          "pose_landmarker_full", True)
+    assert len(report["holds"]) == 2
+    html = session_html(report, spec, measure_series(session))
+    assert f"2 holds, {sum(h['seconds'] for h in report['holds']):.1f} s in all" in html
+    assert "Per side" not in html
+    stored = history.get(history.save_session(report, "analyze"))
+    progress = progress_html([stored], {spec.id: spec})
+    assert "Hold seconds</figcaption>" in progress and f"target per hold (s): {spec.cycle.target_s:g}" in progress
 
 
 def test_the_fetch_check_finds_what_a_page_would_load():
