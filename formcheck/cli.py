@@ -237,7 +237,7 @@ def write_session_html(path: Path, report: dict, spec: ExerciseSpec, series: dic
 
 history_app = typer.Typer(add_completion=False, help="The stored sessions: list, show again, delete.")
 app.add_typer(history_app, name="history")
-CSV_COLUMNS = ("id", "started_at", "kind", "exercise", "source", "complete", "rep_count", "good_reps",
+CSV_COLUMNS = ("id", "saved_at", "kind", "exercise", "source", "complete", "rep_count", "good_reps",
                "good_form_share", "pain_before", "pain_after", "patient")
 
 
@@ -293,7 +293,7 @@ def history_list(
         table.add_column(column, no_wrap=column in ("id", "date"))
     for row in rows:
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
-        table.add_row(str(row["id"]), row["started_at"][:16].replace("T", " "), row["kind"], row["exercise"],
+        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), row["kind"], row["exercise"],
                       str(row["rep_count"]), _share(row["good_form_share"]), sides or "-",
                       *("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after")))
     out.print(table)
@@ -314,7 +314,7 @@ def history_show(session_id: Annotated[int, typer.Argument(metavar="ID", help="A
         spec = load_spec(stored.report["exercise"])
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    out.print(f"Session {stored.id}, {stored.started_at[:16].replace('T', ' ')} ({stored.kind})", highlight=False)
+    out.print(f"Session {stored.id}, {stored.saved_at[:16].replace('T', ' ')} ({stored.kind})", highlight=False)
     print_summary(stored.report, spec)
     if stored.pain_before is not None or stored.pain_after is not None:
         out.print(f"Pain before: {stored.pain_before if stored.pain_before is not None else '-'}, "

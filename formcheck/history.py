@@ -33,7 +33,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
     # 1: a session and its report
     ("""CREATE TABLE sessions (
             id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
             kind TEXT NOT NULL,
             name TEXT NOT NULL,
             source TEXT,
@@ -43,7 +43,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
      "ALTER TABLE sessions ADD COLUMN pain_after INTEGER",
      "ALTER TABLE sessions ADD COLUMN patient TEXT",
      "ALTER TABLE sessions ADD COLUMN series TEXT",
-     "CREATE INDEX sessions_by_name ON sessions (name, started_at)"),
+     "CREATE INDEX sessions_by_name ON sessions (name, saved_at)"),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -55,7 +55,7 @@ class HistoryError(FormcheckError):
 @dataclass(frozen=True)
 class StoredSession:
     id: int
-    started_at: str  # ISO 8601, local time with its offset
+    saved_at: str  # when the session was stored (its end): ISO 8601, local time with its offset
     kind: str
     name: str  # the exercise id, or the routine's name
     source: str | None
@@ -75,7 +75,7 @@ class StoredSession:
             share = sum(h.get("good_form_s", 0.0) for h in holds) / held if held else None
         else:
             share = (report.get("good_reps") or 0) / reps if reps else None
-        return {"id": self.id, "started_at": self.started_at, "kind": self.kind, "exercise": self.name,
+        return {"id": self.id, "saved_at": self.saved_at, "kind": self.kind, "exercise": self.name,
                 "source": self.source, "complete": report.get("complete"), "rep_count": reps,
                 "good_reps": report.get("good_reps") or 0,
                 "good_form_share": None if share is None else round(share, 3),
@@ -159,19 +159,19 @@ def _database() -> Iterator[sqlite3.Connection]:
 
 def save_session(report: dict[str, Any], kind: str, name: str | None = None, source: str | None = None,
                  pain_before: int | None = None, pain_after: int | None = None, patient: str | None = None,
-                 series: dict[str, Any] | None = None, started_at: str | None = None) -> int | None:
+                 series: dict[str, Any] | None = None, saved_at: str | None = None) -> int | None:
     """Stores one session; returns its id, or None (after one line on stderr) when history is unusable."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     for rating in (pain_before, pain_after):
         _check_pain(rating)
-    when = started_at or datetime.now().astimezone().isoformat(timespec="seconds")
+    when = saved_at or datetime.now().astimezone().isoformat(timespec="seconds")
     name = name or report.get("exercise") or "?"
     source = source if source is not None else (report.get("source") or {}).get("path")
     try:
         with _database() as conn:
             return conn.execute(
-                "INSERT INTO sessions (started_at, kind, name, source, report, pain_before, pain_after, patient, "
+                "INSERT INTO sessions (saved_at, kind, name, source, report, pain_before, pain_after, patient, "
                 "series) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (when, kind, name, source, json.dumps(report), pain_before, pain_after, patient,
                  None if series is None else json.dumps(series))).lastrowid
@@ -196,7 +196,7 @@ def set_pain(session_id: int, before: int | None = None, after: int | None = Non
 
 
 def _stored(row: sqlite3.Row) -> StoredSession:
-    return StoredSession(row["id"], row["started_at"], row["kind"], row["name"], row["source"],
+    return StoredSession(row["id"], row["saved_at"], row["kind"], row["name"], row["source"],
                          json.loads(row["report"]), row["pain_before"], row["pain_after"], row["patient"],
                          json.loads(row["series"]) if row["series"] else None)
 
@@ -208,9 +208,9 @@ def list_sessions(exercise: str | None = None, since: str | None = None) -> list
         where.append("name = ?")
         params.append(exercise)
     if since:
-        where.append("substr(started_at, 1, 10) >= ?")
+        where.append("substr(saved_at, 1, 10) >= ?")
         params.append(since)
-    sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started_at, id"
+    sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY saved_at, id"
     with _database() as conn:
         return [_stored(row) for row in conn.execute(sql, params)]
 

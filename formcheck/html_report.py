@@ -57,6 +57,13 @@ def _svg(fig) -> Markup:
     return Markup(text[text.index("<svg"):])
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+_templates.filters["plural"] = plural
+
+
 def _is_view(spec: ExerciseSpec, cue: str) -> bool:
     """A problem with the camera's view (not a fault of the movement), as the spec marks it."""
     return any(c.name == cue and c.view for c in spec.cues)
@@ -98,15 +105,16 @@ def verdict(report: dict[str, Any], spec: ExerciseSpec) -> dict[str, Any]:
     if spec.mode == "holds":
         target = cycle.target_s
         if per_side:
-            said = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in per_side)
-            headline = f"{len(holds)} holds: {said}" + (f" (target {target:.0f} s per side)" if target else "")
+            said = ": " + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in per_side)
+            goal = f" (target {target:.0f} s per side)" if target else ""
         else:
-            said = sum(h["seconds"] for h in holds)
-            headline = f"{len(holds)} holds, {said:.1f} s in all" + (f" (target {target:.0f} s each)" if target else "")
+            said = f", {sum(h['seconds'] for h in holds):.1f} s in all"
+            goal = f" (target {target:.0f} s each)" if target else ""
+        headline = plural(len(holds), "hold") + said + goal
         faults = _fault_lines(spec, holds, "hold")
         good = "Every hold had good form." if holds and not faults else ""
     else:
-        headline = f"{report.get('rep_count', 0)} reps, {report.get('good_reps', 0)} with good form"
+        headline = f"{plural(report.get('rep_count', 0), 'rep')}, {report.get('good_reps', 0)} with good form"
         faults = _fault_lines(spec, reps, "rep")
         good = "Every rep had good form." if reps and not faults else ""
     view = [(w["start_s"], w["end_s"], w["message"]) for w in report.get("warnings", []) if _is_view(spec, w["cue"])]
@@ -227,7 +235,7 @@ def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dic
         asym = abs(per_side[0] - per_side[1]) / max(per_side) if len(per_side) == 2 and all(per_side) else None
         rom, rom_label = _range_of_motion(s.report, spec)
         tops = [r["hold_s"] for r in s.report.get("reps") or []]
-        rows.append(summary | {"date": s.started_at[:16].replace("T", " "), "per_side": per_side,
+        rows.append(summary | {"date": s.saved_at[:16].replace("T", " "), "per_side": per_side,
                                "held_s": sum(h["seconds"] for h in s.report.get("holds") or []),
                                "asymmetry": asym, "rom": rom, "rom_label": rom_label,
                                "top_hold_s": statistics.median(tops) if tops else None})
@@ -303,7 +311,7 @@ def progress_html(sessions: list[StoredSession], specs: dict[str, ExerciseSpec])
                              "targets": _targets(spec), "holds": spec.mode == "holds",
                              "sides": [spec.cycle.side_name(side) for side in spec.cycle.sides]
                              if spec.cycle.side_from else []})
-    dates = [s.started_at[:10] for s in sessions]
+    dates = [s.saved_at[:10] for s in sessions]
     return _templates.get_template("progress.html.j2").render(
         title="formcheck: progress", sections=sections, total=len(sessions),
         first=min(dates, default=None), last=max(dates, default=None))

@@ -60,13 +60,13 @@ def test_a_version_1_database_opens_and_migrates(history_home):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     report, _ = bridge_report(["good"])
-    conn.execute("INSERT INTO sessions (started_at, kind, name, source, report) VALUES (?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO sessions (saved_at, kind, name, source, report) VALUES (?, ?, ?, ?, ?)",
                  ("2026-01-02T10:00:00+01:00", "analyze", "glute_bridge", "old.mp4", json.dumps(report)))
     conn.commit()
     conn.close()
 
     [old] = history.list_sessions()
-    assert (old.started_at, old.name, old.report, old.pain_before, old.series) == (
+    assert (old.saved_at, old.name, old.report, old.pain_before, old.series) == (
         "2026-01-02T10:00:00+01:00", "glute_bridge", report, None, None)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION > 1
@@ -125,9 +125,9 @@ def test_an_unusable_history_folder_gives_one_line(tmp_path, monkeypatch, capsys
 def test_history_lists_filters_and_exports(history_home):
     bridge, _ = bridge_report(["good", "low"])
     lunge = lunge_report([(21.0, 1.0, 2.0), (15.0, 0.0, 25.0)])
-    history.save_session(bridge, "analyze", started_at="2026-03-01T09:00:00+00:00")
-    history.save_session(lunge, "live", started_at="2026-03-05T09:00:00+00:00", pain_before=4, pain_after=2)
-    history.save_session(bridge, "analyze", started_at="2026-03-09T09:00:00+00:00")
+    history.save_session(bridge, "analyze", saved_at="2026-03-01T09:00:00+00:00")
+    history.save_session(lunge, "live", saved_at="2026-03-05T09:00:00+00:00", pain_before=4, pain_after=2)
+    history.save_session(bridge, "analyze", saved_at="2026-03-09T09:00:00+00:00")
 
     table = cli("history")
     assert table.returncode == 0
@@ -142,7 +142,7 @@ def test_history_lists_filters_and_exports(history_home):
     assert (rows[1]["pain_before"], rows[1]["pain_after"], rows[0]["pain_before"]) == ("4", "2", "")
 
     only = json.loads(invoke("history", "--json", "--exercise", "glute_bridge", "--since", "2026-03-02").stdout)
-    assert [s["started_at"][:10] for s in only] == ["2026-03-09"]
+    assert [s["saved_at"][:10] for s in only] == ["2026-03-09"]
     assert json.loads(invoke("history", "--json", "--since", "2026-04-01").stdout) == []
 
     bad = invoke("history", "--since", "March")

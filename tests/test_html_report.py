@@ -78,9 +78,9 @@ def test_progress_report_across_sessions(tmp_path):
     bridges = [bridge_report(["good", "low"])[0], bridge_report(["good", "good", "good"])[0]]
     lunges = [lunge_report([(21.0, 1.0, 2.0), (15.0, 0.0, 25.0)]), lunge_report([(22.0, 1.0, 2.0), (21.0, 0.0, 2.0)])]
     for day, (bridge, lunge) in enumerate(zip(bridges, lunges, strict=True), start=1):
-        history.save_session(bridge, "analyze", started_at=f"2026-03-0{day}T09:00:00+00:00",
+        history.save_session(bridge, "analyze", saved_at=f"2026-03-0{day}T09:00:00+00:00",
                              pain_before=6 - day, pain_after=4 - day)
-        history.save_session(lunge, "live", started_at=f"2026-03-0{day}T09:30:00+00:00")
+        history.save_session(lunge, "live", saved_at=f"2026-03-0{day}T09:30:00+00:00")
     page = tmp_path / "progress.html"
     result = invoke("report", "--history", "--html", page)
     assert result.exit_code == 0, result.output
