@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -287,15 +288,15 @@ def history_list(
     if not rows:
         out.print(f"No sessions stored yet in {history.db_path()}.", highlight=False, soft_wrap=True)
         return
-    table = Table(show_header=True)
-    for column in ("id", "date", "kind", "exercise", "reps", "good form", "hold s per side", "pain before",
-                   "pain after"):
-        table.add_column(column, no_wrap=column in ("id", "date"))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)  # fits 80 columns
+    for column in ("id", "date", "exercise", "reps", "good", "held s", "pain"):
+        table.add_column(column, no_wrap=True)
     for row in rows:
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
-        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), row["kind"], row["exercise"],
+        before, after = ("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after"))
+        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), row["exercise"],
                       str(row["rep_count"]), _share(row["good_form_share"]), sides or "-",
-                      *("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after")))
+                      "-" if before == after == "-" else f"{before} -> {after}")
     out.print(table)
 
 
