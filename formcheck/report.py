@@ -18,6 +18,7 @@ from typing import Any
 from formcheck.errors import FormcheckError
 from formcheck.session import Session, nan_to_none
 from formcheck.sources import VideoInfo
+from formcheck.specs import ExerciseSpec
 
 SCHEMA = "formcheck.report/1"
 
@@ -41,6 +42,12 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "frames_analyzed": r.frames,
         "not_counted": [asdict(x) for x in r.not_counted],
     }
+
+
+def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
+    """What to tell the person about a movement left uncounted (a report's `not_counted` entry)."""
+    key = "cut" if item["reason"] == "cut" else "not_this_exercise"
+    return spec.messages[key].replace("{exercise}", spec.name.lower())
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -81,3 +88,17 @@ def check_writable(path: Path) -> None:
         raise FormcheckError(f"cannot write {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise FormcheckError(f"cannot write {path}: permission denied")
+
+
+def measure_series(session: Session, max_points: int = 2000) -> dict[str, Any]:
+    """The judged measure (the spec's `display.measure`) over time, thinned to at most `max_points`.
+
+    Kept beside the report (not in it) for the HTML plot: the report contract has no per-frame data.
+    """
+    spec = session.spec
+    name = spec.display_measure
+    measure = spec.measures.get(name)
+    rows = session.rows[::max(1, -(-len(session.rows) // max_points))]
+    return {"measure": name, "label": measure.label if measure else name, "unit": measure.unit if measure else "",
+            "t": [round(row["t"], 3) for row in rows],
+            "values": [None if (v := nan_to_none(row.get(name))) is None else round(v, 2) for row in rows]}
