@@ -81,10 +81,13 @@ class Grader:
         return None
 
     def learn(self, verdict: Verdict) -> None:
-        """A clean value raises the person's best."""
+        """A clean rep raises the person's best: one with no fault at all, since a fault of
+        placement (knees behind the hips) changes the posture and the measures with it."""
+        if verdict.faults:
+            return
         for cue in self.cues:
             raw = verdict.metrics.get(metric_key(cue), math.nan)
-            if STATISTICS[cue.stat].relative_to_best and math.isfinite(raw) and cue.name not in verdict.faults:
+            if STATISTICS[cue.stat].relative_to_best and math.isfinite(raw):
                 self.best[cue.name] = max(self.best.get(cue.name, -math.inf), raw)
 
     def settle(self, faults: list[str], metrics: dict[str, float], unjudged: dict[str, str],
