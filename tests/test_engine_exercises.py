@@ -103,7 +103,7 @@ def test_leg_press_counts_presses_and_times_each_hold():
 
 
 PRONE_BASE = {"chest_lift": 0.0, "head_pitch": -38.0, "ankle_rise": 0.0, "ear_gap": 0.30, "hip": 180.0,
-              "face_up": -0.1, "torso_tilt": 85.0, "thigh_tilt": 85.0, "knee": 175.0}
+              "arm_tilt": 70.0, "face_up": -0.1, "torso_tilt": 85.0, "thigh_tilt": 85.0, "knee": 175.0}
 
 
 def lift(top_s=1.5, head=10.0, ankle=0.0, gap=0.39):
