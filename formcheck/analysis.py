@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from formcheck.errors import describe
+from formcheck.measures import MeasureComputer
 from formcheck.overlay import Overlay
-from formcheck.pose import PoseEstimator, model_label
+from formcheck.pose import PoseEstimator, PoseFrame, model_label
+from formcheck.recognize import in_position
 from formcheck.session import Session
 from formcheck.sources import VideoFile, VideoInfo, prefetch
 from formcheck.specs import ExerciseSpec
 from formcheck.video_out import VideoWriter
+
+SAMPLE_S = 0.5  # poses kept this often for the checks on the whole clip (a turned camera)
+CROWD_SHARE = 0.05  # a second person in this share of frames is worth a note
 
 
 @dataclass
@@ -20,6 +28,9 @@ class AnalysisResult:
     info: VideoInfo
     model: str
     complete: bool
+    incomplete_reason: str | None = None
+    video_problem: str | None = None  # why no annotated video was written, when one was asked for
+    notes: list[dict] = field(default_factory=list)  # remarks on the clip as a whole, for the report
 
 
 def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
@@ -28,30 +39,80 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     """Runs pose, measures and engine over every frame; Ctrl-C ends it early, not badly.
 
     On KeyboardInterrupt the result comes back with `complete=False` and the annotated video so
-    far is finished properly, so nothing recorded is lost.
+    far is finished properly, so nothing recorded is lost. A file that stops decoding before its
+    declared end is analysed as far as it goes and comes back incomplete with the reason.
     """
     video = VideoFile(path)
     info = video.info
     size = (info.width, info.height)
     session = Session(spec, size)
-    complete = False
-    writer = VideoWriter(video_out, size, info.fps) if video_out else None
+    complete, reason, video_problem = False, None, None
+    writer = None
+    if video_out:
+        try:
+            writer = VideoWriter(video_out, size, info.fps)
+        except OSError as exc:
+            video_problem = describe(exc)
     overlay = Overlay(spec, size) if writer else None
+    samples: list[PoseFrame] = []
+    crowded: list[float] = []
     try:
-        with PoseEstimator(model) as estimator:
+        with PoseEstimator(model, num_poses=2) as estimator:
             for t, rgb in prefetch(video.frames()):
-                state = session.update(estimator.detect(rgb, t))
+                pose = estimator.detect(rgb, t)
+                state = session.update(pose)
+                if estimator.people > 1:
+                    crowded.append(t)
+                if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
+                    samples.append(pose)
                 if writer and overlay:
                     frame = rgb.copy() if not rgb.flags.writeable else rgb
                     writer.write(overlay.draw(frame, state), t)
                 if progress:
                     progress(session.frames, info.frames)
-        complete = True
+        complete, reason = video.stopped is None, video.stopped
     except KeyboardInterrupt:
-        pass
+        reason = "stopped early"
     finally:
         session.finish()
         video.close()
         if writer:
-            writer.close()
-    return AnalysisResult(session, info, model_label(model), complete)
+            video_problem = writer.close()
+    notes = [n for n in (_crowd_note(crowded, session.frames), _turned_note(spec, samples, size, session))
+             if n is not None]
+    return AnalysisResult(session, info, model_label(model), complete, reason, video_problem, notes)
+
+
+def _crowd_note(crowded: list[float], frames: int) -> dict | None:
+    if not crowded or len(crowded) < CROWD_SHARE * frames:
+        return None
+    return {"note": "two_people", "message": f"A second person is in the picture in {len(crowded) / frames:.0%} "
+            f"of the frames (from {crowded[0]:.1f} s); the analysis follows one of them. Film one person "
+            "at a time."}
+
+
+def _turned(frame: PoseFrame, size: tuple[int, int], clockwise: bool) -> PoseFrame:
+    """The pose as it would be in the picture turned 90 degrees."""
+    w, h = size
+    x, y = frame.xy[:, 0], frame.xy[:, 1]
+    xy = np.stack([h - y, x] if clockwise else [y, w - x], axis=1)
+    return PoseFrame(frame.t, xy, frame.z, frame.visibility, frame.world)
+
+
+def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, int],
+                 session: Session) -> dict | None:
+    """A clip filmed with the camera on its side and no rotation tag: the exercise's posture fits
+    only when the picture is turned. Looked at only when nothing was counted."""
+    if len(samples) < 3 or not spec.posture or session.engine.rep_count or session.engine.holds:
+        return None
+
+    def fits(frames: list[PoseFrame], frame_size: tuple[int, int]) -> float:
+        measures = MeasureComputer(spec)
+        return sum(in_position(spec, measures(f, frame_size)) for f in frames) / len(frames)
+
+    turned_size = (size[1], size[0])
+    turned = max(fits([_turned(f, size, cw) for f in samples], turned_size) for cw in (True, False))
+    if fits(samples, size) < 0.2 and turned >= 0.5:
+        return {"note": "body_rotated", "message": "The body looks turned by 90 degrees: was the camera on "
+                "its side? Turn the video upright and analyse it again."}
+    return None

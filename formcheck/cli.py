@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from formcheck.errors import FormcheckError
+from formcheck.outputs import Output, plan_outputs, write_each
 from formcheck.pose import MODEL_NAMES, resolve_model
-from formcheck.report import build_report, check_writable, write_csv, write_json
+from formcheck.report import build_report, measures_csv, report_json
+from formcheck.sources import VideoFile, check_video_path
 from formcheck.specs import ExerciseSpec, exercise_ids, load_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -22,9 +26,44 @@ out = Console()
 err = Console(stderr=True)
 
 
+def say_error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    say_error(message)
     return typer.Exit(code=1)
+
+
+# SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
+# the first one stops the analysis, the outputs so far are written, the exit code says which.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_caught: list[int] = []
+
+
+def _record_signal(signum: int, _frame) -> None:
+    _caught.append(signum)
+
+
+def _stop_on_signal(signum: int, frame) -> None:
+    _record_signal(signum, frame)
+    for s in STOP_SIGNALS:  # once stopping, a second signal must not break the finishing
+        signal.signal(s, _record_signal)
+    raise KeyboardInterrupt
+
+
+def stop_on_signals(stop: bool = True) -> None:
+    """Signals stop the work (`stop`), or once the work is done are only noted."""
+    for s in STOP_SIGNALS:
+        signal.signal(s, _stop_on_signal if stop else _record_signal)
+
+
+def stopped_reason() -> str:
+    return f"stopped by {signal.Signals(_caught[0]).name}" if _caught else "stopped by Ctrl-C"
+
+
+def interrupted_exit_code() -> int:
+    return 128 + (_caught[0] if _caught else signal.SIGINT)
 
 
 @app.command()
@@ -33,14 +72,14 @@ def exercises() -> None:
     try:
         for ex in exercise_ids():
             spec = load_spec(ex)
-            table = Table(title=f"{spec.id}: {spec.name} ({spec.mode})", title_justify="left",
+            table = Table(title=escape(f"{spec.id}: {spec.name} ({spec.mode})"), title_justify="left",
                           show_header=True, expand=False)
             table.add_column("cue")
             table.add_column("what it means")
             for cue in spec.cues:
-                table.add_row(cue.name, cue.explain or cue.message)
+                table.add_row(escape(cue.name), escape(cue.explain or cue.message))
             out.print(table)
-            out.print(spec.summary, style="dim")
+            out.print(escape(spec.summary), style="dim")
             out.print()
     except FormcheckError as exc:
         raise fail(str(exc)) from None
@@ -50,36 +89,38 @@ def _fmt_s(t: float) -> str:
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
-def print_summary(report: dict, spec: ExerciseSpec) -> None:
-    status = "" if report["complete"] else " [yellow](stopped early: partial result)[/]"
-    out.print(f"[bold]{spec.name}[/] - {report['source']['path']}{status}")
+def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = None) -> None:
+    """The result in words. Every text from the user or a spec is escaped: `[` is not markup."""
+    console = console or out
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False)
+
+    status = "" if report["complete"] else \
+        f" [yellow](stopped early: partial result; {escape(report.get('incomplete_reason') or 'stopped')})[/]"
+    say(f"[bold]{escape(spec.name)}[/] - {escape(report['source']['path'])}{status}")
+
+    def line_end(faults: list[str]) -> str:
+        return f"[red]{escape('; '.join(spec.cue(f).message for f in faults))}[/]" if faults else "[green]good[/]"
+
     if spec.mode == "reps":
-        out.print(f"Reps: [bold]{report['rep_count']}[/]   good form: [bold]{report['good_reps']}[/]")
+        say(f"Reps: [bold]{report['rep_count']}[/]   good form: [bold]{report['good_reps']}[/]")
         for rep in report["reps"]:
-            line = f"  rep {rep['index']} at {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])}, " \
-                   f"held {rep['hold_s']:.1f} s: "
-            if rep["faults"]:
-                msgs = "; ".join(spec.cue(f).message for f in rep["faults"])
-                out.print(line + f"[red]{msgs}[/]", highlight=False)
-            else:
-                out.print(line + "[green]good[/]", highlight=False)
+            say(f"  rep {rep['index']} at {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])}, "
+                f"held {rep['hold_s']:.1f} s: " + line_end(rep["faults"]))
     else:
-        out.print(f"Holds: [bold]{len(report['holds'])}[/]   per side: "
-                  + ", ".join(f"{side} {secs:.1f} s" for side, secs in report["side_totals"].items()))
+        say(f"Holds: [bold]{len(report['holds'])}[/]   per side: "
+            + ", ".join(f"{side} {secs:.1f} s" for side, secs in report["side_totals"].items()))
         for hold in report["holds"]:
-            line = (f"  hold {hold['index']}, {hold['side'] or '?'} leg forward, {_fmt_s(hold['start_s'])}-"
-                    f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
-                    f"{hold['good_form_s']:.1f} s with good form: ")
-            if hold["faults"]:
-                msgs = "; ".join(spec.cue(f).message for f in hold["faults"])
-                out.print(line + f"[red]{msgs}[/]", highlight=False)
-            else:
-                out.print(line + "[green]good[/]", highlight=False)
-    view = [w for w in report["warnings"] if w["cue"] in ("body_not_visible", "wrong_view")]
-    for w in view:
-        out.print(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {w['message']}[/]",
-                  highlight=False)
-    out.print(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
+            say(f"  hold {hold['index']}, {hold['side'] or '?'} leg forward, {_fmt_s(hold['start_s'])}-"
+                f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
+                f"{hold['good_form_s']:.1f} s with good form: " + line_end(hold["faults"]))
+    for w in report["warnings"]:
+        if w["cue"] in ("body_not_visible", "wrong_view"):
+            say(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {escape(w['message'])}[/]")
+    for note in report.get("notes", []):
+        say(f"  [yellow]{escape(note['message'])}[/]")
+    say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
 
 
 @app.command()
@@ -91,24 +132,25 @@ def analyze(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write per-frame measures here.")] = None,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
 ) -> None:
-    """Analyze a recorded video: reps, holds, form faults; optional report and annotated video."""
+    """Analyze a recorded video: reps, holds, form faults; optional report and annotated video.
+
+    `--json -` or `--csv -` writes to standard output; the summary then goes to standard error.
+    """
     try:
         spec = load_spec(exercise)
-        if not video.exists():
-            raise FormcheckError(f"video not found: {video}")
-        if video.is_dir():
-            raise FormcheckError(f"{video} is a folder, not a video file")
-        for path in (json_out, video_out, csv_out):
-            if path is not None:
-                check_writable(path)
+        check_video_path(video)
+        outputs = plan_outputs(video, [Output("--json", "report", json_out), Output("--video", "annotated video",
+                               video_out), Output("--csv", "measures", csv_out)])
         if video_out is not None and video_out.suffix.lower() not in (".mp4", ".mov", ".mkv"):
             raise FormcheckError(f"--video {video_out}: use a .mp4, .mov or .mkv file name")
         resolve_model(model)
+        VideoFile(video).close()  # a readable video with a frame, before the model loads
         from formcheck.analysis import analyze_video  # MediaPipe loads only when needed
 
+        stop_on_signals()
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       TaskProgressColumn(), TextColumn("{task.fields[fps]:.1f} fps"),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
+                      TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("analyzing", total=None, fps=0.0)
 
             def advance(done: int, total: int) -> None:
@@ -116,19 +158,30 @@ def analyze(
                 bar.update(task, fps=bar.tasks[task].speed or 0.0)
 
             result = analyze_video(video, spec, model, video_out, progress=advance)
-        report = build_report(result.session, result.info, result.model, result.complete)
-        if json_out:
-            write_json(json_out, report)
-        if csv_out:
-            write_csv(csv_out, result.session)
+        stop_on_signals(False)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    print_summary(report, spec)
-    for label, path in (("report", json_out), ("annotated video", video_out), ("measures", csv_out)):
-        if path:
-            out.print(f"Wrote {label}: {path}", highlight=False)
-    if not result.complete:
-        raise typer.Exit(code=130)
+    interrupted = not result.complete and result.incomplete_reason == "stopped early"
+    reason = stopped_reason() if interrupted else result.incomplete_reason
+    report = build_report(result.session, result.info, result.model, result.complete, reason, result.notes)
+    texts = {"--json": lambda: report_json(report), "--csv": lambda: measures_csv(result.session)}
+    failed = write_each([(o, texts[o.flag]()) for o in outputs if o.flag in texts])
+    for o in outputs:
+        if o.flag == "--video" and result.video_problem:
+            failed[o] = result.video_problem
+    problems = [] if result.complete or interrupted else [f"{video}: {reason}; the result covers what decoded"]
+    problems += [f"could not write the {o.label} {o.path}: {why}" for o, why in failed.items()]
+    summary = err if any(o.to_stdout for o in outputs) else out
+    print_summary(report, spec, summary)
+    for o in outputs:
+        if o not in failed and not o.to_stdout:
+            summary.print(f"Wrote {o.label}: {escape(str(o.path))}", highlight=False)
+    for line in problems:
+        say_error(line)
+    if interrupted:
+        raise typer.Exit(code=interrupted_exit_code())
+    if problems:
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -162,31 +215,44 @@ def live(
         json_path = json_out or default_report_path(exercise)
         if json_out is None:
             json_path.parent.mkdir(parents=True, exist_ok=True)
-        check_writable(json_path)
+        if source is not None:
+            check_video_path(source)
+        (report_out,) = plan_outputs(source, [Output("--json", "report", json_path)])
         resolve_model(model)
-        if source is not None and not source.is_file():
-            raise FormcheckError(f"video not found: {source}")
         options = LiveOptions(exercise, model, voice, window, max_seconds)
+        stop_on_signals()
         report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
                           options)
-        write_json(json_path, report)
+        stop_on_signals(False)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    spec = load_spec(report["exercise"])
-    print_summary(report, spec)
     stats = report["live"]
-    out.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped, "
-              f"latency p50 {stats['latency_ms_p50']:.0f} ms, p95 {stats['latency_ms_p95']:.0f} ms.")
-    out.print(f"Wrote report: {json_path}", highlight=False)
-    if report["live"].get("error"):
-        err.print(f"[yellow]note:[/] {report['live']['error']}")
+    if _caught:
+        stats["ended_by"] = signal.Signals(_caught[0]).name
+    failed = write_each([(report_out, report_json(report))])
+    summary = err if report_out.to_stdout else out
+    print_summary(report, load_spec(report["exercise"]), summary)
+    latency = ", ".join(f"{p} {stats[f'latency_ms_{p}']:.0f} ms" for p in ("p50", "p95")
+                        if stats[f"latency_ms_{p}"] == stats[f"latency_ms_{p}"])  # NaN: no frame processed
+    summary.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped"
+                  + (f", latency {latency}." if latency else "."), highlight=False)
+    if not failed and not report_out.to_stdout:
+        summary.print(f"Wrote report: {escape(str(json_path))}", highlight=False)
+    problems = [f"the source failed: {stats['error']}"] if stats.get("error") else []
+    problems += [f"could not write the report {json_path}: {why}" for why in failed.values()]
+    for line in problems:
+        say_error(line)
+    if _caught:
+        raise typer.Exit(code=interrupted_exit_code())
+    if problems:
+        raise typer.Exit(code=1)
 
 
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(interrupted_exit_code())
 
 
 if __name__ == "__main__":

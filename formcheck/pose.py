@@ -147,8 +147,8 @@ def model_label(model: str) -> str:
 
 
 @contextmanager
-def _quiet_stderr():
-    """MediaPipe's C++ layers log setup chatter to fd 2; keep the terminal for our own output."""
+def quiet_stderr():
+    """C++ layers (MediaPipe, OpenCV) log chatter to fd 2; keep the terminal for our own output."""
     try:
         saved = os.dup(2)
     except OSError:
@@ -165,19 +165,24 @@ def _quiet_stderr():
 
 
 class PoseEstimator:
-    """PoseLandmarker in VIDEO mode; use as a context manager so the graph is closed."""
+    """PoseLandmarker in VIDEO mode; use as a context manager so the graph is closed.
 
-    def __init__(self, model: str = "full") -> None:
+    With `num_poses=2` it also looks for a second person: `people` is how many it found in the
+    last frame (the PoseFrame is always the first, most confident, pose).
+    """
+
+    def __init__(self, model: str = "full", num_poses: int = 1) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        path = resolve_model(model)
+        self.path = path = resolve_model(model)
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            num_poses=num_poses,
         )
+        self._landmarker = None
         try:
-            with _quiet_stderr():
+            with quiet_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
                 # The first frame initialises the delegates, which log too.
                 import mediapipe as mp
@@ -186,9 +191,11 @@ class PoseEstimator:
                 self._landmarker.detect_for_video(
                     mp.Image(image_format=mp.ImageFormat.SRGB, data=blank), 0)
         except (RuntimeError, ValueError) as exc:
+            self.close()
             raise FormcheckError(f"pose model {path} could not be loaded ({exc}); {REBUILD_HINT}") from None
         self._last_ms = 0
         self._quiet_until_pose = True
+        self.people = 0
 
     def detect(self, rgb: np.ndarray, t: float) -> PoseFrame:
         import mediapipe as mp
@@ -197,17 +204,30 @@ class PoseEstimator:
         ms = max(int(round(t * 1000)), self._last_ms + 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._quiet_until_pose:
-            # MediaPipe logs a one-time warning at its first non-square pose region.
-            with _quiet_stderr():
+        try:
+            if self._quiet_until_pose:
+                # MediaPipe logs a one-time warning at its first non-square pose region.
+                with quiet_stderr():
+                    result = self._landmarker.detect_for_video(image, ms)
+                self._quiet_until_pose = not result.pose_landmarks
+            else:
                 result = self._landmarker.detect_for_video(image, ms)
-            self._quiet_until_pose = not result.pose_landmarks
-        else:
-            result = self._landmarker.detect_for_video(image, ms)
+        except RuntimeError as exc:  # a bundle whose models load but do not fit together
+            raise FormcheckError(f"pose model {self.path} failed on a frame ({exc}); {REBUILD_HINT}") from None
+        self.people = len(result.pose_landmarks)
         return PoseFrame.from_mediapipe(t, result, rgb.shape[1], rgb.shape[0])
 
     def close(self) -> None:
-        self._landmarker.close()
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is None:
+            return
+        try:
+            landmarker.close()
+        except RuntimeError:
+            pass  # a graph that failed cannot close cleanly; nothing is left to save
+        finally:
+            # PoseLandmarker.__del__ closes again at exit and, after a failed close, prints a traceback.
+            landmarker._handle = None
 
     def __enter__(self) -> PoseEstimator:
         return self

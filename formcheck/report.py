@@ -1,7 +1,8 @@
 """The session report: JSON (`formcheck.report/1`) and a CSV of per-frame measures.
 
-Files are written atomically (a temp file renamed over the target), so a reader never sees half
-a report, and an interrupted run still leaves a whole file marked `"complete": false`.
+Files are written through `outputs` (atomically: a reader never sees half a report, and an
+interrupted run still leaves a whole file marked `"complete": false`). No NaN or Infinity is
+written: an unknown number is null, so strict JSON parsers read every report.
 """
 
 from __future__ import annotations
@@ -9,24 +10,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import FormcheckError
+from formcheck.outputs import write_text
 from formcheck.session import Session, nan_to_none
 from formcheck.sources import VideoInfo
 
 SCHEMA = "formcheck.report/1"
 
 
-def build_report(session: Session, source: VideoInfo, model: str, complete: bool) -> dict[str, Any]:
+def build_report(session: Session, source: VideoInfo, model: str, complete: bool,
+                 incomplete_reason: str | None = None, notes: list[dict] | None = None) -> dict[str, Any]:
+    """`notes` are remarks on the input as a whole ({"note": name, "message": words})."""
     engine = session.engine
     return {
         "schema": SCHEMA,
         "complete": complete,
+        "incomplete_reason": None if complete else incomplete_reason,
         "exercise": session.spec.id,
         "source": source.as_dict(),
         "model": model,
@@ -38,6 +41,7 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "pose_coverage": round(session.pose_coverage, 4),
         "side_totals": _side_totals(engine.holds),
         "frames_analyzed": session.frames,
+        "notes": notes or [],
     }
 
 
@@ -50,23 +54,21 @@ def _side_totals(holds: list) -> dict[str, float]:
     return totals
 
 
-def atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
-def write_json(path: Path, report: dict[str, Any]) -> None:
-    atomic_write(path, json.dumps(report, indent=2) + "\n")
+def report_json(report: dict[str, Any]) -> str:
+    return json.dumps(_finite(report), indent=2, allow_nan=False) + "\n"
 
 
-def write_csv(path: Path, session: Session) -> None:
+def measures_csv(session: Session) -> str:
     rows = session.rows
     columns = list(rows[0].keys()) if rows else ["t"]
     buf = io.StringIO()
@@ -75,16 +77,12 @@ def write_csv(path: Path, session: Session) -> None:
     for row in rows:
         writer.writerow(["" if (v := nan_to_none(row.get(c))) is None else round(v, 4)
                          for c in columns])
-    atomic_write(path, buf.getvalue())
+    return buf.getvalue()
 
 
-def check_writable(path: Path) -> None:
-    """Fail before the work starts if an output cannot be written."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise FormcheckError(f"cannot write {path}: it is a folder")
-    if not parent.is_dir():
-        raise FormcheckError(f"cannot write {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise FormcheckError(f"cannot write {path}: permission denied")
+def write_json(path: Path, report: dict[str, Any]) -> None:
+    write_text(path, report_json(report))
+
+
+def write_csv(path: Path, session: Session) -> None:
+    write_text(path, measures_csv(session))

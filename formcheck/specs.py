@@ -5,6 +5,7 @@ An error names the file, the key and what was expected, so a spec author can fix
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -106,22 +107,32 @@ class ExerciseSpec:
         raise KeyError(name)
 
 
+SPECS_ENV = "FORMCHECK_SPECS_DIR"  # another folder of exercise specs
+
+
 def specs_dir() -> Path:
-    env = os.environ.get("FORMCHECK_SPECS_DIR")
+    env = os.environ.get(SPECS_ENV)
     return Path(env) if env else Path(__file__).resolve().parent.parent / "exercise_specs"
 
 
 def exercise_ids(folder: Path | None = None) -> list[str]:
+    """The exercises of a folder: its .toml files, but not `_common` and other `_` files."""
     folder = folder or specs_dir()
-    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+    if not folder.is_dir():
+        given = f" (set by {SPECS_ENV})" if os.environ.get(SPECS_ENV) else ""
+        raise FormcheckError(f"exercise specs folder not found: {folder}{given}")
+    ids = sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+    if not ids:
+        raise FormcheckError(f"no exercise specs (*.toml) in {folder}")
+    return ids
 
 
 def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
     folder = folder or specs_dir()
+    known = exercise_ids(folder)
+    if exercise not in known:
+        raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {', '.join(known)}")
     path = folder / f"{exercise}.toml"
-    if not path.is_file():
-        known = ", ".join(exercise_ids(folder)) or "none"
-        raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {known}")
     common = folder / "_common.toml"
     data = _read(common) if common.is_file() else {}
     own = _read(path)
@@ -136,6 +147,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise FormcheckError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FormcheckError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 class _Reader:
@@ -161,7 +174,15 @@ class _Reader:
 
     def number(self, key: str, default: Any = ...) -> float:
         value = self.get(key, (int, float), "a number", default)
+        if value is not None and not math.isfinite(value):  # TOML allows nan and inf; nan disables a test
+            raise self.fail(key, "a finite number", value)
         return None if value is None else float(value)
+
+    def seconds(self, key: str, default: Any = ..., zero_ok: bool = False) -> float:
+        value = self.number(key, default)
+        if value is not None and (value < 0 or (value == 0 and not zero_ok)):
+            raise self.fail(key, "a time in seconds " + ("of 0 or more" if zero_ok else "above 0"), value)
+        return value
 
     def text(self, key: str, default: Any = ...) -> str:
         return self.get(key, str, "a string", default)
@@ -209,8 +230,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
                     r.number("top_band"), r.number("top_band_min", 0.0),
                     r.get("falling", bool, "true or false", False), r.number("counter_enter", None),
-                    r.number("settle_s", 0.3), r.number("min_rep_s", 1.0), r.number("min_top_s", 0.0),
-                    r.choice("side_from", SIDE_SOURCES, None), r.number("target_s", None))
+                    r.seconds("settle_s", 0.3), r.seconds("min_rep_s", 1.0), r.seconds("min_top_s", 0.0, zero_ok=True),
+                    r.choice("side_from", SIDE_SOURCES, None), r.seconds("target_s", None))
     if cycle.exit >= cycle.enter:
         raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
 
@@ -222,8 +243,11 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         below, above = r.number("below", None), r.number("above", None)
         if measure is not None and below is None and above is None:
             raise r.fail("below", "a threshold: below or above")
-        cues.append(CueSpec(r.text("name"), r.text("message"), r.text("explain", ""), when, measure,
-                            r.choice("stat", CUE_STATS, "median"), below, above, r.number("persist_s", 0.4),
+        name = r.text("name")
+        if any(c.name == name for c in cues):
+            raise r.fail("name", "a cue name used once (the exercise's cues and _common.toml's together)", name)
+        cues.append(CueSpec(name, r.text("message"), r.text("explain", ""), when, measure,
+                            r.choice("stat", CUE_STATS, "median"), below, above, r.seconds("persist_s", 0.4),
                             r.text("joint", None), r.text("unless", None)))
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
@@ -237,6 +261,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         if cue.unless is not None and cue.unless not in names:
             raise _Reader({}, path, f"cues[{i}].").fail("unless", "the name of another cue", cue.unless)
     display = top.sub("display")
+    if top.text("id") != path.stem:
+        raise top.fail("id", f"'{path.stem}', the file's name", top.text("id"))
     return ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=top.text("summary", ""),
         start_position=top.text("start_position", ""), mode=mode,
