@@ -11,7 +11,7 @@ import numpy as np
 from formcheck.errors import describe
 from formcheck.measures import MeasureComputer
 from formcheck.overlay import Overlay
-from formcheck.pose import PoseEstimator, PoseFrame, model_label
+from formcheck.pose import PeopleCounter, PoseEstimator, PoseFrame, model_label
 from formcheck.recognize import in_position
 from formcheck.session import Session
 from formcheck.sources import VideoFile, VideoInfo, prefetch
@@ -19,7 +19,8 @@ from formcheck.specs import ExerciseSpec
 from formcheck.video_out import VideoWriter
 
 SAMPLE_S = 0.5  # poses kept this often for the checks on the whole clip (a turned camera)
-CROWD_SHARE = 0.05  # a second person in this share of frames is worth a note
+CROWD_CHECK_S = 3.0  # how often to count the people in the picture (bench/two_people.py: the cost)
+CROWD_SHARE = 1 / 3  # two people in this share of the checks is worth a note
 
 
 @dataclass
@@ -55,14 +56,16 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             video_problem = describe(exc)
     overlay = Overlay(spec, size) if writer else None
     samples: list[PoseFrame] = []
-    crowded: list[float] = []
+    counter: PeopleCounter | None = None
+    checks: list[tuple[float, int]] = []  # (t, people)
     try:
-        with PoseEstimator(model, num_poses=2) as estimator:
+        with PoseEstimator(model) as estimator:
             for t, rgb in prefetch(video.frames()):
                 pose = estimator.detect(rgb, t)
                 state = session.update(pose)
-                if estimator.people > 1:
-                    crowded.append(t)
+                if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
+                    counter = counter or PeopleCounter()
+                    checks.append((t, counter.count(rgb)))
                 if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
                     samples.append(pose)
                 if writer and overlay:
@@ -76,19 +79,21 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     finally:
         session.finish()
         video.close()
+        if counter:
+            counter.close()
         if writer:
             video_problem = writer.close()
-    notes = [n for n in (_crowd_note(crowded, session.frames), _turned_note(spec, samples, size, session))
+    notes = [n for n in (_crowd_note(checks), _turned_note(spec, samples, size, session))
              if n is not None]
     return AnalysisResult(session, info, model_label(model), complete, reason, video_problem, notes)
 
 
-def _crowd_note(crowded: list[float], frames: int) -> dict | None:
-    if not crowded or len(crowded) < CROWD_SHARE * frames:
+def _crowd_note(checks: list[tuple[float, int]]) -> dict | None:
+    crowded = [t for t, people in checks if people > 1]
+    if not crowded or len(crowded) < CROWD_SHARE * len(checks):
         return None
-    return {"note": "two_people", "message": f"A second person is in the picture in {len(crowded) / frames:.0%} "
-            f"of the frames (from {crowded[0]:.1f} s); the analysis follows one of them. Film one person "
-            "at a time."}
+    return {"note": "two_people", "message": f"Two people are in the picture (first seen at {crowded[0]:.1f} s); "
+            "the analysis follows one of them. Film one person at a time."}
 
 
 def _turned(frame: PoseFrame, size: tuple[int, int], clockwise: bool) -> PoseFrame:

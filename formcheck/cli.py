@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -36,26 +38,43 @@ def fail(message: str) -> typer.Exit:
 
 
 # SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
-# the first one stops the analysis, the outputs so far are written, the exit code says which.
+# the first one during the work stops it; the outputs so far are written; the exit code says which.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _caught: list[int] = []
+_working = False
 
 
-def _record_signal(signum: int, _frame) -> None:
+def _on_stop_signal(signum: int, _frame) -> None:
     _caught.append(signum)
+    if _working and len(_caught) == 1:
+        raise KeyboardInterrupt
 
 
-def _stop_on_signal(signum: int, frame) -> None:
-    _record_signal(signum, frame)
-    for s in STOP_SIGNALS:  # once stopping, a second signal must not break the finishing
-        signal.signal(s, _record_signal)
-    raise KeyboardInterrupt
+def handles_stop_signals(command):
+    """A command during which stop signals are caught (and only noted outside `working()`)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        _caught.clear()
+        previous = {s: signal.signal(s, _on_stop_signal) for s in STOP_SIGNALS}
+        try:
+            return command(*args, **kwargs)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    return wrapper
 
 
-def stop_on_signals(stop: bool = True) -> None:
-    """Signals stop the work (`stop`), or once the work is done are only noted."""
-    for s in STOP_SIGNALS:
-        signal.signal(s, _stop_on_signal if stop else _record_signal)
+@contextmanager
+def working():
+    """The analysis itself: here a stop signal ends it early."""
+    global _working
+    _working = True
+    try:
+        yield
+    finally:
+        _working = False
 
 
 def stopped_reason() -> str:
@@ -124,6 +143,7 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
 
 
 @app.command()
+@handles_stop_signals
 def analyze(
     video: Annotated[Path, typer.Argument(help="A recorded video file.")],
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id; see `formcheck exercises`.")],
@@ -147,7 +167,6 @@ def analyze(
         VideoFile(video).close()  # a readable video with a frame, before the model loads
         from formcheck.analysis import analyze_video  # MediaPipe loads only when needed
 
-        stop_on_signals()
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       TaskProgressColumn(), TextColumn("{task.fields[fps]:.1f} fps"),
                       TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -157,8 +176,8 @@ def analyze(
                 bar.update(task, completed=done, total=max(total, done))
                 bar.update(task, fps=bar.tasks[task].speed or 0.0)
 
-            result = analyze_video(video, spec, model, video_out, progress=advance)
-        stop_on_signals(False)
+            with working():
+                result = analyze_video(video, spec, model, video_out, progress=advance)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     interrupted = not result.complete and result.incomplete_reason == "stopped early"
@@ -185,6 +204,7 @@ def analyze(
 
 
 @app.command()
+@handles_stop_signals
 def live(
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id, or 'auto' to recognise it.")],
     camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
@@ -220,10 +240,9 @@ def live(
         (report_out,) = plan_outputs(source, [Output("--json", "report", json_path)])
         resolve_model(model)
         options = LiveOptions(exercise, model, voice, window, max_seconds)
-        stop_on_signals()
-        report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
-                          options)
-        stop_on_signals(False)
+        with working():
+            report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
+                              options)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     stats = report["live"]
