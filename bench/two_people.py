@@ -6,7 +6,9 @@
    decoded to memory first, `num_poses` 1 against 2.
 2. The way taken: `analyze` with its occasional people count (`analysis.CROWD_CHECK_S`) against
    `analyze` with the count switched off, on a one-person clip.
-Runs are interleaved so the machine's load hits both sides alike; medians are printed.
+Runs are interleaved so the machine's load hits both sides alike; medians are printed, of the
+process's CPU seconds (all its threads: what the work costs, little moved by other programs on a
+busy machine) and of wall-clock seconds.
 3. A two-person clip (two sample clips side by side): is the note given?
 """
 
@@ -43,24 +45,27 @@ def decode(path: Path, limit: int) -> list[tuple[float, np.ndarray]]:
     return frames
 
 
-def video_graph_fps(frames: list, model: str, num_poses: int) -> float:
+def timed(work) -> tuple[float, float, object]:
+    """(CPU seconds, wall seconds, result) of `work()`."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = work()
+    return time.process_time() - cpu, time.perf_counter() - wall, result
+
+
+def video_graph(frames: list, model: str, num_poses: int) -> None:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(resolve_model(model))),
                                            running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
     with quiet_stderr(), vision.PoseLandmarker.create_from_options(options) as landmarker:
-        started = time.perf_counter()
         for i, (_, rgb) in enumerate(frames):
             landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), i * 33 + 1)
-        return len(frames) / (time.perf_counter() - started)
 
 
-def analyze_seconds(path: Path, model: str, check_s: float) -> tuple[float, list[dict]]:
+def analyze(path: Path, model: str, check_s: float) -> list[dict]:
     analysis.CROWD_CHECK_S = check_s
-    started = time.perf_counter()
-    result = analysis.analyze_video(path, load_spec("glute_bridge"), model)
-    return time.perf_counter() - started, result.notes
+    return analysis.analyze_video(path, load_spec("glute_bridge"), model).notes
 
 
 def write_side_by_side(a: list, b: list, path: Path) -> None:
@@ -74,8 +79,22 @@ def write_side_by_side(a: list, b: list, path: Path) -> None:
         out.mux(stream.encode())
 
 
-def median_line(label: str, values: list[float], unit: str) -> str:
-    return f"  {label}: median {statistics.median(values):.2f} {unit}  (runs: {', '.join(f'{v:.2f}' for v in values)})"
+def report(label: str, runs: list[tuple[float, float]]) -> tuple[float, float]:
+    cpu, wall = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    print(f"  {label}: median CPU {cpu:.2f} s, wall {wall:.2f} s  "
+          f"(CPU runs: {', '.join(f'{r[0]:.2f}' for r in runs)})")
+    return cpu, wall
+
+
+def compare(title: str, sides: dict[str, object], repeats: int) -> None:
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label in sides}
+    for _ in range(repeats):
+        for label, work in sides.items():
+            cpu, wall, _ = timed(work)
+            runs[label].append((cpu, wall))
+    print(title)
+    (cpu_a, wall_a), (cpu_b, wall_b) = (report(label, r) for label, r in runs.items())
+    print(f"  ratio second/first: CPU {cpu_b / cpu_a:.3f}, wall {wall_b / wall_a:.3f}")
 
 
 def main() -> None:
@@ -85,33 +104,20 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
     one = decode(ONE_PERSON, args.frames)
-
-    graph: dict[int, list[float]] = {1: [], 2: []}
-    for _ in range(args.repeats):
-        for num_poses in graph:
-            graph[num_poses].append(video_graph_fps(one, args.model, num_poses))
-    print(f"1. VIDEO graph, one person, {len(one)} frames, model {args.model}")
-    for num_poses, runs in graph.items():
-        print(median_line(f"num_poses={num_poses}", runs, "frames/s"))
-    print(f"  ratio 2/1: {statistics.median(graph[2]) / statistics.median(graph[1]):.3f}")
-
-    timed: dict[str, list[float]] = {"without the count": [], f"count every {analysis.CROWD_CHECK_S:g} s": []}
+    compare(f"1. VIDEO graph, one person, {len(one)} frames, model {args.model}",
+            {f"num_poses={n}": (lambda n=n: video_graph(one, args.model, n)) for n in (1, 2)}, args.repeats)
     check_s = analysis.CROWD_CHECK_S
-    for _ in range(args.repeats):
-        for label, every in zip(timed, (float("inf"), check_s), strict=True):
-            seconds, notes = analyze_seconds(ONE_PERSON, args.model, every)
-            assert not notes, notes
-            timed[label].append(seconds)
-    print(f"2. analyze {ONE_PERSON.name} (one person), model {args.model}")
-    for label, runs in timed.items():
-        print(median_line(label, runs, "s"))
-    medians = [statistics.median(v) for v in timed.values()]
-    print(f"  ratio: {medians[1] / medians[0]:.3f}")
 
+    def one_person(every: float) -> None:
+        assert not analyze(ONE_PERSON, args.model, every)
+
+    compare(f"2. analyze {ONE_PERSON.name} (one person), model {args.model}",
+            {"without the count": lambda: one_person(float("inf")),
+             f"count every {check_s:g} s": lambda: one_person(check_s)}, args.repeats)
     with tempfile.TemporaryDirectory() as tmp:
         pair = Path(tmp) / "two_people.mp4"
         write_side_by_side(one, decode(SECOND, args.frames), pair)
-        _, notes = analyze_seconds(pair, args.model, check_s)
+        notes = analyze(pair, args.model, check_s)
     print(f"3. two people side by side: {notes[0]['message'] if notes else 'NOT FOUND'}")
 
 

@@ -19,7 +19,7 @@ from formcheck.specs import ExerciseSpec
 from formcheck.video_out import VideoWriter
 
 SAMPLE_S = 0.5  # poses kept this often for the checks on the whole clip (a turned camera)
-CROWD_CHECK_S = 3.0  # how often to count the people in the picture (bench/two_people.py: the cost)
+CROWD_CHECK_S = 5.0  # how often to count the people in the picture (bench/two_people.py: the cost)
 CROWD_SHARE = 1 / 3  # two people in this share of the checks is worth a note
 
 
@@ -83,7 +83,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             counter.close()
         if writer:
             video_problem = writer.close()
-    notes = [n for n in (_crowd_note(checks), _turned_note(spec, samples, size, session))
+    notes = [n for n in (_crowd_note(checks), _turned_note(spec, samples, size))
              if n is not None]
     return AnalysisResult(session, info, model_label(model), complete, reason, video_problem, notes)
 
@@ -104,11 +104,10 @@ def _turned(frame: PoseFrame, size: tuple[int, int], clockwise: bool) -> PoseFra
     return PoseFrame(frame.t, xy, frame.z, frame.visibility, frame.world)
 
 
-def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, int],
-                 session: Session) -> dict | None:
-    """A clip filmed with the camera on its side and no rotation tag: the exercise's posture fits
-    only when the picture is turned. Looked at only when nothing was counted."""
-    if len(samples) < 3 or not spec.posture or session.engine.rep_count or session.engine.holds:
+def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, int]) -> dict | None:
+    """A clip filmed with the camera on its side and no rotation tag: the exercise's posture
+    (its [[posture]] conditions) hardly ever fits the picture as it is, but mostly fits it turned."""
+    if len(samples) < 3 or not spec.posture:
         return None
 
     def fits(frames: list[PoseFrame], frame_size: tuple[int, int]) -> float:

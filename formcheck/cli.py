@@ -29,7 +29,8 @@ err = Console(stderr=True)
 
 
 def say_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    one_line = " ".join(part.strip() for part in message.splitlines())  # MediaPipe's messages span lines
+    err.print(f"[bold red]error:[/] {escape(one_line)}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> typer.Exit:
@@ -248,6 +249,8 @@ def live(
     stats = report["live"]
     if _caught:
         stats["ended_by"] = signal.Signals(_caught[0]).name
+    if stats.get("error"):
+        report["incomplete_reason"] = f"the source failed: {stats['error']}"
     failed = write_each([(report_out, report_json(report))])
     summary = err if report_out.to_stdout else out
     print_summary(report, load_spec(report["exercise"]), summary)
@@ -257,7 +260,7 @@ def live(
                   + (f", latency {latency}." if latency else "."), highlight=False)
     if not failed and not report_out.to_stdout:
         summary.print(f"Wrote report: {escape(str(json_path))}", highlight=False)
-    problems = [f"the source failed: {stats['error']}"] if stats.get("error") else []
+    problems = [report["incomplete_reason"]] if stats.get("error") else []
     problems += [f"could not write the report {json_path}: {why}" for why in failed.values()]
     for line in problems:
         say_error(line)
