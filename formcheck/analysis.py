@@ -29,7 +29,8 @@ class AnalysisResult:
     info: VideoInfo
     model: str
     complete: bool
-    incomplete_reason: str | None = None
+    interrupted: bool = False  # Ctrl-C or a stop signal
+    incomplete_reason: str | None = None  # why a file was not analysed to its end
     video_problem: str | None = None  # why no annotated video was written, when one was asked for
     notes: list[dict] = field(default_factory=list)  # remarks on the clip as a whole, for the report
 
@@ -47,7 +48,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     info = video.info
     size = (info.width, info.height)
     session = Session(spec, size)
-    complete, reason, video_problem = False, None, None
+    complete, interrupted, reason, video_problem = False, False, None, None
     writer = None
     if video_out:
         try:
@@ -75,7 +76,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
                     progress(session.frames, info.frames)
         complete, reason = video.stopped is None, video.stopped
     except KeyboardInterrupt:
-        reason = "stopped early"
+        interrupted = True
     finally:
         session.finish()
         video.close()
@@ -85,7 +86,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             video_problem = writer.close()
     notes = [n for n in (_crowd_note(checks), _turned_note(spec, samples, size))
              if n is not None]
-    return AnalysisResult(session, info, model_label(model), complete, reason, video_problem, notes)
+    return AnalysisResult(session, info, model_label(model), complete, interrupted, reason, video_problem, notes)
 
 
 def _crowd_note(checks: list[tuple[float, int]]) -> dict | None:

@@ -181,7 +181,7 @@ def analyze(
                 result = analyze_video(video, spec, model, video_out, progress=advance)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    interrupted = not result.complete and result.incomplete_reason == "stopped early"
+    interrupted = result.interrupted
     reason = stopped_reason() if interrupted else result.incomplete_reason
     report = build_report(result.session, result.info, result.model, result.complete, reason, result.notes)
     texts = {"--json": lambda: report_json(report), "--csv": lambda: measures_csv(result.session)}
@@ -198,7 +198,7 @@ def analyze(
             summary.print(f"Wrote {o.label}: {escape(str(o.path))}", highlight=False)
     for line in problems:
         say_error(line)
-    if interrupted:
+    if interrupted or _caught:  # a signal while the outputs were written is honoured once they are
         raise typer.Exit(code=interrupted_exit_code())
     if problems:
         raise typer.Exit(code=1)

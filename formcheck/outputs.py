@@ -67,16 +67,23 @@ def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
     return chosen
 
 
+def _written_through(path: Path) -> bool:
+    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file."""
+    return (path.exists() and not path.is_file()) or str(path).startswith(("/dev/", "/proc/"))
+
+
 def check_writable(path: Path) -> None:
     """Fail before the work starts if an output cannot be written."""
     path = Path(path)
     if path.is_dir():
         raise FormcheckError(f"cannot write {path}: it is a folder")
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():  # a FIFO or device: written through
-        if not os.access(target, os.W_OK):
+    if _written_through(path):
+        if not path.exists():
+            raise FormcheckError(f"cannot write {path}: No such file or directory")
+        if not os.access(path, os.W_OK):
             raise FormcheckError(f"cannot write {path}: permission denied")
         return
+    target = Path(os.path.realpath(path))
     parent = target.parent
     if not parent.is_dir():
         raise FormcheckError(f"cannot write {path}: folder {path.parent} does not exist")
@@ -96,12 +103,12 @@ def write_text(path: Path, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():
-        with open(target, "w", encoding="utf-8", newline="") as f:
+    path = Path(path)
+    if _written_through(path):
+        with open(path, "a", encoding="utf-8", newline="") as f:  # "a": a shell's `>>` behind /dev/stdout holds
             f.write(text)
         return
-    atomic_write(target, text)
+    atomic_write(Path(os.path.realpath(path)), text)  # a symlink keeps pointing at what it pointed at
 
 
 def atomic_write(path: Path, text: str) -> None:
