@@ -65,7 +65,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
                 pose = estimator.detect(rgb, t)
                 state = session.update(pose)
                 if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
-                    counter = counter or PeopleCounter()
+                    counter = counter or PeopleCounter(model)
                     checks.append((t, counter.count(rgb)))
                 if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
                     samples.append(pose)

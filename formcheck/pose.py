@@ -188,12 +188,15 @@ class PeopleCounter:
     per check instead.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fallback_model: str) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(resolve_model("lite"))),
-            running_mode=vision.RunningMode.IMAGE, num_poses=2)
+        try:
+            path = resolve_model("lite")
+        except FormcheckError:  # a models folder without the lite bundle: the model in use counts
+            path = resolve_model(fallback_model)
+        options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)),
+                                               running_mode=vision.RunningMode.IMAGE, num_poses=2)
         with quiet_stderr():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
 
