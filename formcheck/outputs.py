@@ -61,7 +61,7 @@ def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
             raise FormcheckError(f"{o.flag} {o.path} is the input video and would be overwritten; "
                                  "choose another file name")
         for other in files[:i]:
-            if _same_file(o.path, other.path):
+            if _same_file(o.path, other.path) and not _written_through(o.path):  # /dev/null twice is fine
                 raise FormcheckError(f"{other.flag} and {o.flag} both name {o.path}; give each its own file")
         check_writable(o.path)
     return chosen
