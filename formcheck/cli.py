@@ -79,7 +79,7 @@ def working():
 
 
 def stopped_reason() -> str:
-    return f"stopped by {signal.Signals(_caught[0]).name}" if _caught else "stopped by Ctrl-C"
+    return f"stopped early by {signal.Signals(_caught[0]).name}" if _caught else "stopped early by Ctrl-C"
 
 
 def interrupted_exit_code() -> int:
@@ -117,7 +117,7 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
         console.print(text, highlight=False)
 
     status = "" if report["complete"] else \
-        f" [yellow](stopped early: partial result; {escape(report.get('incomplete_reason') or 'stopped')})[/]"
+        f" [yellow](partial result: {escape(report.get('incomplete_reason') or 'stopped early')})[/]"
     say(f"[bold]{escape(spec.name)}[/] - {escape(report['source']['path'])}{status}")
 
     def line_end(faults: list[str]) -> str:

@@ -282,7 +282,7 @@ def test_stop_signal_writes_a_partial_report_and_a_playable_video(tmp_path, sign
     assert stderr == ""
     data = strict_json(report.read_text())
     assert data["complete"] is False
-    assert data["incomplete_reason"] == f"stopped by {signal.Signals(signum).name}"
+    assert data["incomplete_reason"] == f"stopped early by {signal.Signals(signum).name}"
     assert 0 < data["frames_analyzed"] < labels("bridge_mixed")["frame_count"]
     assert decoded_frames(annotated) == data["frames_analyzed"]
     assert "stopped early" in stdout and f"Wrote annotated video: {annotated}" in stdout
@@ -402,7 +402,7 @@ def test_truncated_file_is_analysed_as_far_as_it_goes_and_reported_incomplete(tm
     data = strict_json(report.read_text())
     assert data["complete"] is False and data["incomplete_reason"] in line
     assert 0 < data["frames_analyzed"] < labels("bridge_cut_off")["frame_count"]
-    assert "partial result" in proc.stdout
+    assert f"(partial result: {data['incomplete_reason']})" in proc.stdout  # the summary says so
 
 
 def test_header_only_file_is_an_error(tmp_path):
