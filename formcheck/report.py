@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from formcheck.outputs import write_text
+from formcheck.outputs import check_writable, write_text  # noqa: F401 (check_writable: its old home)
 from formcheck.session import Session, nan_to_none
 from formcheck.sources import VideoInfo
 
