@@ -463,8 +463,9 @@ def test_spec_error_keeps_its_bracketed_hint(tmp_path):
 # ---- 9. live with an unreachable display; 15. a missing camera -----------------------------------
 
 
-def test_live_with_an_unreachable_display_says_so():
-    proc = cli("live", "-e", "glute_bridge", "--source", CLIP, "--no-voice", env={"DISPLAY": ":97"})
+def test_live_with_an_unreachable_display_says_so(tmp_path):
+    proc = cli("live", "-e", "glute_bridge", "--source", CLIP, "--no-voice", "--json", tmp_path / "r.json",
+               env={"DISPLAY": ":97"})
     assert proc.returncode == 1
     assert one_line(proc) == ("error: no display for the live window (cannot connect to the display :97); "
                               "use --no-window, or `formcheck analyze` for a recorded video")
