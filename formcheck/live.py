@@ -7,6 +7,8 @@ timestamps. Processing never works through a backlog: the source keeps only the 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -241,8 +243,30 @@ class LiveCoach:
         return main
 
 
-def _display_available() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+# Connects to the X display in a child process: a display that is set but unreachable makes
+# OpenCV's Qt abort the whole process, and X libraries loaded here could clash with Qt's own.
+_X_PROBE = """
+import ctypes, ctypes.util, os, sys
+lib = ctypes.util.find_library("X11")
+if lib is None:
+    sys.exit(0)
+x11 = ctypes.CDLL(lib)
+x11.XOpenDisplay.restype = ctypes.c_void_p
+x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+sys.exit(0 if x11.XOpenDisplay(os.environ["DISPLAY"].encode()) else 1)
+"""
+
+
+def _display_problem() -> str | None:
+    """Why the live window cannot open, or None."""
+    display = os.environ.get("DISPLAY")
+    if not display:
+        return None if os.environ.get("WAYLAND_DISPLAY") else "DISPLAY is not set"
+    try:
+        probe = subprocess.run([sys.executable, "-c", _X_PROBE], timeout=10, capture_output=True)
+    except subprocess.TimeoutExpired:
+        return f"the display {display} does not answer"
+    return None if probe.returncode == 0 else f"cannot connect to the display {display}"
 
 
 def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
@@ -252,8 +276,8 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dic
     """
     import cv2
 
-    if options.window and not _display_available():
-        raise FormcheckError("no display for the live window (DISPLAY is not set); "
+    if options.window and (problem := _display_problem()):
+        raise FormcheckError(f"no display for the live window ({problem}); "
                              "use --no-window, or `formcheck analyze` for a recorded video")
     if options.window:
         if Path("/usr/share/fonts").is_dir():  # Qt looks for fonts beside OpenCV otherwise, and says so

@@ -147,8 +147,8 @@ def model_label(model: str) -> str:
 
 
 @contextmanager
-def _quiet_stderr():
-    """MediaPipe's C++ layers log setup chatter to fd 2; keep the terminal for our own output."""
+def quiet_stderr():
+    """C++ layers (MediaPipe, OpenCV) log chatter to fd 2; keep the terminal for our own output."""
     try:
         saved = os.dup(2)
     except OSError:
@@ -164,50 +164,95 @@ def _quiet_stderr():
         os.close(devnull)
 
 
+def _close_landmarker(landmarker) -> None:
+    try:
+        landmarker.close()
+    except RuntimeError:
+        pass  # a graph that failed cannot close cleanly; nothing is left to save
+    finally:
+        # PoseLandmarker.__del__ closes again at exit and, after a failed close, prints a traceback.
+        landmarker._handle = None
+
+
+def _image(rgb: np.ndarray):
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+class PeopleCounter:
+    """How many people a frame shows (up to two): the lite model in IMAGE mode, asked now and then.
+
+    A second pose in the VIDEO graph would run the person detector on every frame, which
+    `bench/two_people.py` measures at well over twice the time per frame; this is one detection
+    per check instead.
+    """
+
+    def __init__(self, fallback_model: str) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        try:
+            path = resolve_model("lite")
+        except FormcheckError:  # a models folder without the lite bundle: the model in use counts
+            path = resolve_model(fallback_model)
+        options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)),
+                                               running_mode=vision.RunningMode.IMAGE, num_poses=2)
+        with quiet_stderr():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+
+    def count(self, rgb: np.ndarray) -> int:
+        with quiet_stderr():
+            return len(self._landmarker.detect(_image(rgb)).pose_landmarks)
+
+    def close(self) -> None:
+        _close_landmarker(self._landmarker)
+
+
 class PoseEstimator:
     """PoseLandmarker in VIDEO mode; use as a context manager so the graph is closed."""
 
     def __init__(self, model: str = "full") -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        path = resolve_model(model)
+        self.path = path = resolve_model(model)
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.VIDEO,
             num_poses=1,
         )
+        self._landmarker = None
         try:
-            with _quiet_stderr():
+            with quiet_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
                 # The first frame initialises the delegates, which log too.
-                import mediapipe as mp
-
-                blank = np.zeros((64, 64, 3), np.uint8)
-                self._landmarker.detect_for_video(
-                    mp.Image(image_format=mp.ImageFormat.SRGB, data=blank), 0)
+                self._landmarker.detect_for_video(_image(np.zeros((64, 64, 3), np.uint8)), 0)
         except (RuntimeError, ValueError) as exc:
+            self.close()
             raise FormcheckError(f"pose model {path} could not be loaded ({exc}); {REBUILD_HINT}") from None
         self._last_ms = 0
         self._quiet_until_pose = True
 
     def detect(self, rgb: np.ndarray, t: float) -> PoseFrame:
-        import mediapipe as mp
-
         # VIDEO mode needs strictly increasing integer milliseconds.
         ms = max(int(round(t * 1000)), self._last_ms + 1)
         self._last_ms = ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._quiet_until_pose:
-            # MediaPipe logs a one-time warning at its first non-square pose region.
-            with _quiet_stderr():
+        image = _image(rgb)
+        try:
+            if self._quiet_until_pose:
+                # MediaPipe logs a one-time warning at its first non-square pose region.
+                with quiet_stderr():
+                    result = self._landmarker.detect_for_video(image, ms)
+                self._quiet_until_pose = not result.pose_landmarks
+            else:
                 result = self._landmarker.detect_for_video(image, ms)
-            self._quiet_until_pose = not result.pose_landmarks
-        else:
-            result = self._landmarker.detect_for_video(image, ms)
+        except RuntimeError as exc:  # a bundle whose models load but do not fit together
+            raise FormcheckError(f"pose model {self.path} failed on a frame ({exc}); {REBUILD_HINT}") from None
         return PoseFrame.from_mediapipe(t, result, rgb.shape[1], rgb.shape[0])
 
     def close(self) -> None:
-        self._landmarker.close()
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
+            _close_landmarker(landmarker)
 
     def __enter__(self) -> PoseEstimator:
         return self

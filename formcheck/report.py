@@ -1,7 +1,8 @@
 """The session report: JSON (`formcheck.report/1`) and a CSV of per-frame measures.
 
-Files are written atomically (a temp file renamed over the target), so a reader never sees half
-a report, and an interrupted run still leaves a whole file marked `"complete": false`.
+Files are written through `outputs` (atomically: a reader never sees half a report, and an
+interrupted run still leaves a whole file marked `"complete": false`). No NaN or Infinity is
+written: an unknown number is null, so strict JSON parsers read every report.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import FormcheckError
+from formcheck.outputs import check_writable, write_text  # noqa: F401 (check_writable: its old home)
 from formcheck.session import Session, nan_to_none
 from formcheck.sources import VideoInfo
 from formcheck.specs import ExerciseSpec
@@ -23,12 +23,15 @@ from formcheck.specs import ExerciseSpec
 SCHEMA = "formcheck.report/1"
 
 
-def build_report(session: Session, source: VideoInfo, model: str, complete: bool) -> dict[str, Any]:
-    """The report of a finished session; the one place a report is made, for analyze and live."""
+def build_report(session: Session, source: VideoInfo, model: str, complete: bool,
+                 incomplete_reason: str | None = None, notes: list[dict] | None = None) -> dict[str, Any]:
+    """The report of a finished session; the one place a report is made, for analyze and live.
+    `notes` are remarks on the input as a whole ({"note": name, "message": words})."""
     r = session.results()
     return {
         "schema": SCHEMA,
         "complete": complete,
+        "incomplete_reason": None if complete else incomplete_reason,
         "exercise": session.spec.id,
         "source": source.as_dict(),
         "model": model,
@@ -41,6 +44,7 @@ def build_report(session: Session, source: VideoInfo, model: str, complete: bool
         "side_totals": r.side_totals,
         "frames_analyzed": r.frames,
         "not_counted": [asdict(x) for x in r.not_counted],
+        "notes": notes or [],
     }
 
 
@@ -50,23 +54,21 @@ def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
     return spec.messages[key].replace("{exercise}", spec.name.lower())
 
 
-def atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
-def write_json(path: Path, report: dict[str, Any]) -> None:
-    atomic_write(path, json.dumps(report, indent=2) + "\n")
+def report_json(report: dict[str, Any]) -> str:
+    return json.dumps(_finite(report), indent=2, allow_nan=False) + "\n"
 
 
-def write_csv(path: Path, session: Session) -> None:
+def measures_csv(session: Session) -> str:
     rows = session.rows
     columns = list(rows[0].keys()) if rows else ["t"]
     buf = io.StringIO()
@@ -75,19 +77,7 @@ def write_csv(path: Path, session: Session) -> None:
     for row in rows:
         writer.writerow(["" if (v := nan_to_none(row.get(c))) is None else round(v, 4)
                          for c in columns])
-    atomic_write(path, buf.getvalue())
-
-
-def check_writable(path: Path) -> None:
-    """Fail before the work starts if an output cannot be written."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise FormcheckError(f"cannot write {path}: it is a folder")
-    if not parent.is_dir():
-        raise FormcheckError(f"cannot write {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise FormcheckError(f"cannot write {path}: permission denied")
+    return buf.getvalue()
 
 
 def measure_series(session: Session, max_points: int = 2000) -> dict[str, Any]:
@@ -102,3 +92,11 @@ def measure_series(session: Session, max_points: int = 2000) -> dict[str, Any]:
     return {"measure": name, "label": measure.label if measure else name, "unit": measure.unit if measure else "",
             "t": [round(row["t"], 3) for row in rows],
             "values": [None if (v := nan_to_none(row.get(name))) is None else round(v, 2) for row in rows]}
+
+
+def write_json(path: Path, report: dict[str, Any]) -> None:
+    write_text(path, report_json(report))
+
+
+def write_csv(path: Path, session: Session) -> None:
+    write_text(path, measures_csv(session))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, describe
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,63 @@ def _av():
     return av
 
 
+NEEDS_A_FILE = "formcheck needs the video as a file (save the stream to a file first)"
+
+
+def check_video_path(path: Path) -> None:
+    """A video must be a regular file: decoding seeks, and the duration tells a truncated file."""
+    if str(path) == "-":
+        raise FormcheckError(f"cannot read a video from standard input (-); {NEEDS_A_FILE}")
+    if not path.exists():
+        raise FormcheckError(f"video not found: {path}")
+    if path.is_dir():
+        raise FormcheckError(f"{path} is a folder, not a video file")
+    if not path.is_file():
+        raise FormcheckError(f"{path} is a pipe or device, not a file; {NEEDS_A_FILE}")
+
+
+def _is_image(container) -> bool:
+    # FFmpeg opens a still image as a one-frame video through its image demuxers.
+    name = container.format.name
+    return name in ("image2", "image2pipe") or name.endswith("_pipe")
+
+
 class VideoFile:
-    """A video file opened for decoding; iterate `frames()` for (seconds, RGB array) pairs."""
+    """A video file opened for decoding; iterate `frames()` for (seconds, RGB array) pairs.
+
+    The first frame is decoded on opening: a file with none is refused at once, and its
+    rotation gives the displayed size. After `frames()`, `stopped` says why decoding ended
+    before the end the file declares (truncated or damaged), or is None.
+    """
 
     def __init__(self, path: Path) -> None:
         av = _av()
         self.path = Path(path)
-        if not self.path.is_file():
-            raise FormcheckError(f"video not found: {self.path}")
+        check_video_path(self.path)
+        self.stopped: str | None = None
         try:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            raise FormcheckError(f"{self.path} is not a readable video ({exc})") from None
-        if not self._container.streams.video:
+            raise FormcheckError(f"{self.path} is not a readable video ({describe(exc)})") from None
+        try:
+            if _is_image(self._container):
+                raise FormcheckError(f"{self.path} is an image, not a video")
+            if not self._container.streams.video:
+                raise FormcheckError(f"{self.path} has no video stream")
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "AUTO"
+            self._decoded = self._container.decode(self._stream)
+            try:
+                self._first = next((f for f in self._decoded if f.pts is not None and f.time_base is not None),
+                                   None)
+            except av.error.FFmpegError as exc:
+                raise FormcheckError(f"{self.path} is not a readable video ({describe(exc)})") from None
+            if self._first is None:
+                raise FormcheckError(f"{self.path} has no frame that decodes (an empty or damaged video)")
+            self.info = self._probe()
+        except BaseException:
             self._container.close()
-            raise FormcheckError(f"{self.path} has no video stream")
-        self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
-        self.info = self._probe()
+            raise
 
     def _probe(self) -> VideoInfo:
         av = _av()
@@ -73,37 +112,36 @@ class VideoFile:
         else:
             duration = 0.0
         frames = s.frames or int(round(duration * fps))
-        w, h = s.codec_context.width, s.codec_context.height
+        w, h = self._first.width, self._first.height
         if w <= 0 or h <= 0:
             raise FormcheckError(f"{self.path} is not a readable video (no frame size)")
-        rotation = self._rotation()
-        if rotation % 180:
+        if self._first.rotation % 180:  # the display matrix; the stream no longer carries it in PyAV
             w, h = h, w
         return VideoInfo(str(self.path), fps, frames, duration, w, h)
 
-    def _rotation(self) -> int:
-        try:
-            matrix = self._stream.side_data.get("DISPLAYMATRIX") if self._stream.side_data else None
-        except AttributeError:
-            matrix = None
-        if matrix is None:
-            return 0
-        return int(round(float(matrix))) % 360 if isinstance(matrix, (int, float)) else 0
-
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         av = _av()
-        start: float | None = None
+        first, self._first = self._first, None
+        if first is None:
+            return
+        start = float(first.pts * first.time_base)
+        end = 0.0
+        frame = first
         try:
-            for frame in self._container.decode(self._stream):
-                if frame.pts is None or frame.time_base is None:
-                    continue
-                t = float(frame.pts * frame.time_base)
-                start = t if start is None else start
-                yield t - start, _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
+            while frame is not None:
+                if frame.pts is not None and frame.time_base is not None:
+                    t = float(frame.pts * frame.time_base) - start
+                    end = t + 1.0 / self.info.fps
+                    yield t, _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
+                frame = next(self._decoded, None)
         except av.error.FFmpegError as exc:
-            if start is None:
-                raise FormcheckError(f"{self.path} is not a readable video ({exc})") from None
-            # A damaged tail ends the video; what was decoded stands.
+            # A damaged part ends the video; what was decoded stands.
+            self.stopped = f"decoding failed at {end:.1f} s ({describe(exc)})"
+            return
+        declared = self.info.duration_s
+        if declared - end > max(0.5, 0.02 * declared):
+            self.stopped = (f"decoding stopped at {end:.1f} s of {declared:.1f} s "
+                            "(the file looks truncated or damaged)")
 
     def close(self) -> None:
         self._container.close()
@@ -239,8 +277,11 @@ class CameraSource(LiveSource):
         super().__init__()
         import cv2
 
-        self._cap = cv2.VideoCapture(index)
-        ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
+        from formcheck.pose import quiet_stderr
+
+        with quiet_stderr():  # a missing camera makes each OpenCV backend log why, over several lines
+            self._cap = cv2.VideoCapture(index)
+            ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
             raise FormcheckError(f"camera {index} could not be opened (is it connected, and is the index right? "
@@ -290,5 +331,7 @@ class RealtimeFileSource(LiveSource):
                 if self._stop.is_set():
                     return
                 self.frames.put(Captured(t, time.monotonic(), rgb))
+            if self._video.stopped:
+                raise FormcheckError(f"{self.name}: {self._video.stopped}")
         finally:
             self._video.close()

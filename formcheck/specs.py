@@ -120,31 +120,38 @@ class ExerciseSpec:
         raise KeyError(name)
 
 
+SPECS_ENV = "FORMCHECK_SPECS_DIR"  # another folder of exercise specs
+
+
 def specs_dir() -> Path:
-    env = os.environ.get("FORMCHECK_SPECS_DIR")
+    env = os.environ.get(SPECS_ENV)
     return Path(env) if env else Path(__file__).resolve().parent.parent / "exercise_specs"
 
 
 def exercise_ids(folder: Path | None = None) -> list[str]:
+    """The exercises of a folder: its .toml files, but not `_common` and other `_` files."""
     folder = folder or specs_dir()
-    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+    if not folder.is_dir():
+        given = f" (set by {SPECS_ENV})" if os.environ.get(SPECS_ENV) else ""
+        raise FormcheckError(f"exercise specs folder not found: {folder}{given}")
+    ids = sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+    if not ids:
+        raise FormcheckError(f"no exercise specs (*.toml) in {folder}")
+    return ids
 
 
 def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
     folder = folder or specs_dir()
+    known = exercise_ids(folder)
+    if exercise not in known:
+        raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {', '.join(known)}")
     path = folder / f"{exercise}.toml"
-    if exercise.startswith("_") or not path.is_file():
-        known = ", ".join(exercise_ids(folder)) or "none"
-        raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {known}")
     data = common_data(folder)
     own = _read(path)
     data["cues"] = list(data.get("cues", [])) + list(own.pop("cues", []))
     data["messages"] = dict(data.get("messages", {})) | dict(own.pop("messages", {}))
     data.update(own)
-    spec = _parse(data, path)
-    if spec.id != path.stem:
-        raise FormcheckError(f"{path}: id: expected '{path.stem}' (the file name), got {spec.id!r}")
-    return spec
+    return _parse(data, path)
 
 
 def common_data(folder: Path | None = None) -> dict[str, Any]:
@@ -164,8 +171,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise FormcheckError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise FormcheckError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise FormcheckError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 class _Reader:
@@ -196,8 +203,10 @@ class _Reader:
         value = self.get(key, (int, float), "a number", default)
         if value is None:
             return None
-        if not math.isfinite(value) or (positive and value <= 0):
-            raise self.fail(key, "a number above 0" if positive else "a finite number", value)
+        if not math.isfinite(value):  # TOML allows nan and inf; nan would silently disable a test
+            raise self.fail(key, "a finite number", value)
+        if positive and value <= 0:
+            raise self.fail(key, "a number above 0", value)
         return float(value)
 
     def threshold(self, key: str, target: float | None) -> float | None:
@@ -208,6 +217,12 @@ class _Reader:
                 raise self.fail(key, f"a number ('{TARGET}' needs {TARGET} in [reps] or [hold])", TARGET)
             return target
         return self.number(key, None)
+
+    def seconds(self, key: str, default: Any = ..., zero_ok: bool = False) -> float:
+        value = self.number(key, default)
+        if value is not None and (value < 0 or (value == 0 and not zero_ok)):
+            raise self.fail(key, "a time in seconds " + ("of 0 or more" if zero_ok else "above 0"), value)
+        return value
 
     def text(self, key: str, default: Any = ...) -> str:
         return self.get(key, str, "a string", default)
@@ -264,7 +279,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     for i, cue in enumerate(cues):
         where = _Reader({}, path, f"cues[{i}].")
         if names.index(cue.name) != i:
-            raise where.fail("name", "a name no other cue has", cue.name)
+            raise where.fail("name", "a cue name used once (the exercise's cues and _common.toml's together)",
+                             cue.name)
         if cue.unless is not None and cue.unless not in names:
             raise where.fail("unless", "the name of another cue", cue.unless)
     posture = []
@@ -284,6 +300,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     summary = top.text("summary", "")
     if cycle.target_s is not None:
         summary = summary.replace("{target_s}", f"{cycle.target_s:g}")
+    if top.text("id") != path.stem:
+        raise top.fail("id", f"'{path.stem}', the file's name", top.text("id"))
     spec = ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=summary,
         start_position=top.text("start_position", ""), mode=mode,
@@ -304,9 +322,9 @@ def _parse_cycle(r: _Reader, measure_name) -> RepSpec:
     cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
                     r.number("top_band", positive=True), r.number("top_band_min", 0.0),
                     r.get("falling", bool, "true or false", False), r.number("counter_enter", None, positive=True),
-                    r.number("settle_s", 0.3, positive=True), r.number("min_rep_s", 1.0, positive=True),
-                    r.number("min_top_s", 0.0), measure_name(r, "side_from", None), sides,  # type: ignore[arg-type]
-                    r.text("side_label", "{side}"), r.number("target_s", None, positive=True))
+                    r.seconds("settle_s", 0.3), r.seconds("min_rep_s", 1.0),
+                    r.seconds("min_top_s", 0.0, zero_ok=True), measure_name(r, "side_from", None), sides,  # type: ignore[arg-type]
+                    r.text("side_label", "{side}"), r.seconds("target_s", None))
     if cycle.exit >= cycle.enter:
         raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
     r.done()
@@ -324,7 +342,7 @@ def _parse_cue(r: _Reader, measure_name, target: float | None) -> CueSpec:
         message, explain = (x.replace("{target_s}", f"{target:g}") for x in (message, explain))
     # Options that mean something only for some kinds of cue are read only for those.
     stat = r.choice("stat", sorted(STATISTICS), "median") if when == "top" else "median"
-    persist_s = r.number("persist_s", 0.4, positive=True) if when == "always" else 0.0
+    persist_s = r.seconds("persist_s", 0.4) if when == "always" else 0.0
     unless = r.text("unless", None) if when != "always" else None
     view = r.get("view", bool, "true or false", False)
     reason = r.text("unjudged_reason") if view else ""

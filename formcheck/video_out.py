@@ -1,7 +1,12 @@
-"""The annotated video: H.264 in MP4 (plays in browsers), encoded on its own thread."""
+"""The annotated video: H.264 in MP4 (plays in browsers), encoded on its own thread.
+
+The video is one output among several: a failure to write it (a full disk, say) stops only the
+video, never the analysis, and the broken file is removed; `close` says what went wrong.
+"""
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from fractions import Fraction
@@ -10,7 +15,10 @@ from pathlib import Path
 import av
 import numpy as np
 
+from formcheck.errors import describe
+
 _STOP = object()
+_MOV_SUFFIXES = (".mp4", ".mov")  # faststart is an MP4/MOV option; Matroska would warn about it
 
 
 class VideoWriter:
@@ -18,7 +26,8 @@ class VideoWriter:
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 23) -> None:
         self.path = Path(path)
-        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        options = {"movflags": "+faststart"} if self.path.suffix.lower() in _MOV_SUFFIXES else {}
+        self._container = av.open(str(self.path), mode="w", options=options)
         rate = Fraction(fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         w, h = size
@@ -29,13 +38,14 @@ class VideoWriter:
         self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._last_pts = -1
+        self.frames = 0
         self._thread = threading.Thread(target=self._run, daemon=True, name="video-writer")
         self._thread.start()
 
     def write(self, rgb: np.ndarray, t: float) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put((rgb, t))
+        if self._error is None:  # after a failure the frames go nowhere; close() reports it
+            self._queue.put((rgb, t))
+            self.frames += 1
 
     def _run(self) -> None:
         try:
@@ -53,14 +63,24 @@ class VideoWriter:
             while self._queue.get() is not _STOP:  # drain so the producer never blocks
                 pass
 
-    def close(self) -> None:
+    def close(self) -> str | None:
+        """Finishes the file; returns why there is none (the partial file removed), or None."""
         self._queue.put(_STOP)
         self._thread.join()
         try:
             if self._error is None:
                 for packet in self._stream.encode():
                     self._container.mux(packet)
-        finally:
+        except Exception as exc:
+            self._error = exc
+        try:
             self._container.close()
-        if self._error is not None:
-            raise self._error
+        except Exception as exc:
+            self._error = self._error or exc
+        problem = describe(self._error) if self._error is not None else None
+        if problem is None and self.frames == 0:
+            problem = "no frame was analysed"
+        target = Path(os.path.realpath(self.path))  # a symlink stays; only a regular file is removed
+        if problem is not None and target.is_file():
+            target.unlink()
+        return problem

@@ -60,11 +60,11 @@ def _edit(folder: Path, old: str, new: str) -> None:
          r"measures\.hip_lift\.points: expected landmark names .*got 'toe'"),
         ('mode = "reps"', 'mode = "sets"', r"mode: expected one of reps, holds, got 'sets'"),
         ('when = "top"', 'when = "later"', r"cues\[\d+\]\.when: expected one of"),
-        ('id = "demo"', 'id = "bridge"', r"id: expected 'demo' \(the file name\), got 'bridge'"),
+        ('id = "demo"', 'id = "bridge"', r"id: expected 'demo', the file's name, got 'bridge'"),
         ("below = 165", "below = nan", r"cues\[\d+\]\.below: expected a finite number, got nan"),
-        ('name = "hips_too_high"', 'name = "hips_too_low"', r"cues\[\d+\]\.name: expected a name no other cue has"),
-        ("min_rep_s = 1.0", "min_rep_s = 0", r"reps\.min_rep_s: expected a number above 0, got 0"),
-        ("settle_s = 0.3", "settle_s = -1", r"reps\.settle_s: expected a number above 0"),
+        ('name = "hips_too_high"', 'name = "hips_too_low"', r"cues\[\d+\]\.name: expected a cue name used once"),
+        ("min_rep_s = 1.0", "min_rep_s = 0", r"reps\.min_rep_s: expected a time in seconds above 0, got 0"),
+        ("settle_s = 0.3", "settle_s = -1", r"reps\.settle_s: expected a time in seconds above 0"),
         ("settle_s = 0.3", "settle_s = 0.3\ntarget = 5", r"reps\.target: expected no such option here"),
         ("below = 165", 'below = 165\nstat = "vs_best"\npersist_s = 2',
          r"cues\[\d+\]\.persist_s: expected no such option here"),
@@ -98,7 +98,7 @@ def test_underscore_files_are_not_exercises(spec_folder):
 
 def test_a_spec_that_is_not_utf8_is_one_clear_error(spec_folder):
     (spec_folder / "demo.toml").write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
-    with pytest.raises(FormcheckError, match=r"demo\.toml: not valid TOML: the file is not UTF-8 text"):
+    with pytest.raises(FormcheckError, match=r"demo\.toml: not UTF-8 text \(byte \d+\); save it as UTF-8"):
         load_spec("demo", spec_folder)
 
 

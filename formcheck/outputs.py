@@ -1,0 +1,140 @@
+"""The files a run writes: planned before the work, written each on its own.
+
+Planning refuses, before anything is analysed, an output that is the input or that two options
+share (compared as real files, through symlinks and hard links), and one that cannot be created.
+Writing keeps a symlink (its target is written), writes through to a special file (a FIFO,
+/dev/stdout) rather than replacing it, takes `-` as standard output, and otherwise replaces the
+file atomically (a temp file renamed over it) with the user's umask.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from formcheck.errors import FormcheckError, describe
+
+STDOUT = "-"
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; set back at once, before any thread starts
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+@dataclass(frozen=True)
+class Output:
+    flag: str  # the option that names it, for messages
+    label: str  # what it is, in words
+    path: Path
+
+    @property
+    def to_stdout(self) -> bool:
+        return str(self.path) == STDOUT
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard links too
+    except OSError:  # one does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
+    """The outputs that were asked for, checked: none is the source, none shared, each writable."""
+    chosen = [o for o in outputs if o.path is not None]
+    to_stdout = [o for o in chosen if o.to_stdout]
+    if len(to_stdout) > 1:
+        raise FormcheckError(f"{to_stdout[0].flag} - and {to_stdout[1].flag} -: only one output can go "
+                             "to standard output")
+    files = [o for o in chosen if not o.to_stdout]
+    for i, o in enumerate(files):
+        if source is not None and _same_file(o.path, source):
+            raise FormcheckError(f"{o.flag} {o.path} is the input video and would be overwritten; "
+                                 "choose another file name")
+        for other in files[:i]:
+            if _same_file(o.path, other.path) and not _written_through(o.path):  # /dev/null twice is fine
+                raise FormcheckError(f"{other.flag} and {o.flag} both name {o.path}; give each its own file")
+        check_writable(o.path)
+    return chosen
+
+
+def _written_through(path: Path) -> bool:
+    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file."""
+    return (path.exists() and not path.is_file()) or str(path).startswith(("/dev/", "/proc/"))
+
+
+def check_writable(path: Path) -> None:
+    """Fail before the work starts if an output cannot be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise FormcheckError(f"cannot write {path}: it is a folder")
+    if _written_through(path):
+        if not path.exists():
+            raise FormcheckError(f"cannot write {path}: No such file or directory")
+        if not os.access(path, os.W_OK):
+            raise FormcheckError(f"cannot write {path}: permission denied")
+        return
+    target = Path(os.path.realpath(path))
+    parent = target.parent
+    if not parent.is_dir():
+        raise FormcheckError(f"cannot write {path}: folder {path.parent} does not exist")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise FormcheckError(f"cannot write {path}: permission denied")
+    try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FormcheckError(f"cannot write {path}: {describe(exc)}") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Writes one text output: `-` is standard output; symlinks and special files are kept."""
+    if str(path) == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(path)
+    if _written_through(path):
+        with open(path, "a", encoding="utf-8", newline="") as f:  # "a": a shell's `>>` behind /dev/stdout holds
+            f.write(text)
+        return
+    atomic_write(Path(os.path.realpath(path)), text)  # a symlink keeps pointing at what it pointed at
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)  # replacing a file keeps its mode
+    except FileNotFoundError:
+        mode = 0o666 & ~_UMASK
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fchmod(f.fileno(), mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_each(items: list[tuple[Output, str]]) -> dict[Output, str]:
+    """Writes every output even when one fails; returns why each failed one failed."""
+    failed = {}
+    for output, text in items:
+        try:
+            write_text(output.path, text)
+        except OSError as exc:
+            failed[output] = describe(exc)
+    return failed
