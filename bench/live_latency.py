@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from formcheck.live import LiveOptions, run_live
-from formcheck.sources import RealtimeFileSource
+from formcheck.live_sources import RealtimeFileSource
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLIP = ROOT / "sample_videos" / "bridge_640x480.mp4"

@@ -188,7 +188,7 @@ def live(
     Keys: q or Esc quits, space pauses, r resets the count, m mutes.
     """
     from formcheck.live import LiveOptions, default_report_path, run_live
-    from formcheck.sources import CameraSource, RealtimeFileSource
+    from formcheck.live_sources import CameraSource, RealtimeFileSource
 
     try:
         if exercise != "auto":

@@ -149,7 +149,7 @@ def report_command(
         if progress == (target is not None):
             raise FormcheckError("give either a session (ID or REPORT.json) or --history")
         if progress:
-            from formcheck.html_report import progress_html
+            from formcheck.html_progress import progress_html
 
             known = set(exercise_ids())
             if exercise is not None:

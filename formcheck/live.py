@@ -7,8 +7,6 @@ timestamps. Processing never works through a backlog: the source keeps only the 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,20 +17,20 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import FormcheckError
-from formcheck.measures import MeasureComputer
+from formcheck.live_sources import LiveSource
 from formcheck.overlay import BAD, GOOD, Overlay
 from formcheck.pose import PoseEstimator, PoseFrame, model_label
 from formcheck.recognize import ExerciseRecognizer
 from formcheck.report import SCHEMA, build_report
 from formcheck.session import Session, smoothing_filter
-from formcheck.sources import LiveSource, VideoInfo
+from formcheck.setup_check import SetupCheck
+from formcheck.sources import VideoInfo
 from formcheck.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
 from formcheck.voice import Voice
+from formcheck.window import display_problem
 
 WINDOW = "formcheck"
-READY_S = 1.0  # in place this long before counting starts
 RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
-INSET = 0.01  # the setup check wants the joints the exercise is judged on this far inside the picture
 
 
 @dataclass
@@ -48,48 +46,6 @@ def default_report_path(exercise: str) -> Path:
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return base / "formcheck" / "sessions" / f"{stamp}-{exercise}.json"
-
-
-class SetupCheck:
-    """Before counting: the judged joints in frame, side-on, in the start position, for READY_S.
-
-    No stricter than the analysis: it asks for what the exercise is judged on (its key points
-    and the view cues), not for hands and feet the spec never reads.
-    """
-
-    def __init__(self, spec: ExerciseSpec) -> None:
-        self.spec = spec
-        self.measures = MeasureComputer(spec)
-        self.since: float | None = None
-        self.message = spec.messages["step_in"]
-        # side-on first: end-on, the far limbs look "missing" too
-        self.view_cues = [c for c in spec.cues if c.view and c.when == "always" and c.measure != "visible"]
-
-    def update(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
-        values = self.measures(frame, size)
-        wrong_view = next((c for c in self.view_cues if c.fails(values.get(c.measure or "", float("nan")))), None)
-        if not frame.detected:
-            problem = self.spec.messages["step_in"]
-        elif wrong_view is not None:
-            problem = wrong_view.message
-        elif not values["visible"] or not self._judged_joints_inside(frame, size):
-            problem = self.spec.messages["step_back"]
-        elif self.spec.posture and not self.spec.in_position(values):
-            problem = self.spec.start_position
-        else:
-            problem = None
-        if problem:
-            self.since, self.message = None, problem
-            return False
-        self.since = frame.t if self.since is None else self.since
-        self.message = self.spec.messages["hold_still"]
-        return frame.t - self.since >= READY_S
-
-    def _judged_joints_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
-        w, h = size
-        xy = np.array([self.measures.point(frame, p) for p in self.spec.key_points])
-        return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
-                           & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))
 
 
 @dataclass
@@ -245,30 +201,6 @@ class LiveCoach:
 
 # Connects to the X display in a child process: a display that is set but unreachable makes
 # OpenCV's Qt abort the whole process, and X libraries loaded here could clash with Qt's own.
-_X_PROBE = """
-import ctypes, ctypes.util, os, sys
-lib = ctypes.util.find_library("X11")
-if lib is None:
-    sys.exit(0)
-x11 = ctypes.CDLL(lib)
-x11.XOpenDisplay.restype = ctypes.c_void_p
-x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-sys.exit(0 if x11.XOpenDisplay(os.environ["DISPLAY"].encode()) else 1)
-"""
-
-
-def _display_problem() -> str | None:
-    """Why the live window cannot open, or None."""
-    display = os.environ.get("DISPLAY")
-    if not display:
-        return None if os.environ.get("WAYLAND_DISPLAY") else "DISPLAY is not set"
-    try:
-        probe = subprocess.run([sys.executable, "-c", _X_PROBE], timeout=10, capture_output=True)
-    except subprocess.TimeoutExpired:
-        return f"the display {display} does not answer"
-    return None if probe.returncode == 0 else f"cannot connect to the display {display}"
-
-
 def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
     """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
 
@@ -276,7 +208,7 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dic
     """
     import cv2
 
-    if options.window and (problem := _display_problem()):
+    if options.window and (problem := display_problem()):
         raise FormcheckError(f"no display for the live window ({problem}); "
                              "use --no-window, or `formcheck analyze` for a recorded video")
     if options.window:

@@ -5,15 +5,14 @@ An error names the file, the key and what was expected, so a spec author can fix
 
 from __future__ import annotations
 
-import math
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from formcheck.errors import FormcheckError
 from formcheck.measures import BUILTIN_MEASURES, MEASURE_KINDS, POINT_NAMES
+from formcheck.spec_reader import Reader, read_toml
 from formcheck.statistics import STATISTICS
 
 # always: judged on every frame (debounced); top: over the top of each rep or hold, read with a
@@ -21,7 +20,6 @@ from formcheck.statistics import STATISTICS
 CUE_WHEN = ("always", "top", "rep")
 REP_METRICS = ("hold_s", "amplitude", "range")
 MODES = ("reps", "holds")
-TARGET = "target_s"  # a cue threshold may name the hold target instead of repeating the number
 
 
 @dataclass(frozen=True)
@@ -147,7 +145,7 @@ def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
         raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {', '.join(known)}")
     path = folder / f"{exercise}.toml"
     data = common_data(folder)
-    own = _read(path)
+    own = read_toml(path)
     data["cues"] = list(data.get("cues", [])) + list(own.pop("cues", []))
     data["messages"] = dict(data.get("messages", {})) | dict(own.pop("messages", {}))
     data.update(own)
@@ -157,7 +155,7 @@ def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
 def common_data(folder: Path | None = None) -> dict[str, Any]:
     """`_common.toml`: the cues and messages every exercise shares."""
     common = (folder or specs_dir()) / "_common.toml"
-    return _read(common) if common.is_file() else {}
+    return read_toml(common) if common.is_file() else {}
 
 
 def common_messages(folder: Path | None = None) -> dict[str, str]:
@@ -165,98 +163,12 @@ def common_messages(folder: Path | None = None) -> dict[str, str]:
     return {k: str(v) for k, v in common_data(folder).get("messages", {}).items()}
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise FormcheckError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise FormcheckError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-
-
-class _Reader:
-    """Typed access to one table of a spec, with errors that name file and key. `done` rejects
-    the keys nothing read: an option that does nothing is a mistake the author should hear of."""
-
-    def __init__(self, table: dict[str, Any], path: Path, prefix: str) -> None:
-        self.table, self.path, self.prefix = table, path, prefix
-        self.read: set[str] = set()
-
-    def fail(self, key: str, expected: str, seen: Any = None) -> FormcheckError:
-        where = f"{self.prefix}{key}" if key else self.prefix.rstrip(".")
-        tail = "" if seen is None else f", got {seen!r}"
-        return FormcheckError(f"{self.path}: {where}: expected {expected}{tail}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = ...) -> Any:
-        self.read.add(key)
-        if key not in self.table:
-            if default is ...:
-                raise self.fail(key, expected + " (missing)")
-            return default
-        value = self.table[key]
-        if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-            raise self.fail(key, expected, value)
-        return value
-
-    def number(self, key: str, default: Any = ..., positive: bool = False) -> float:
-        value = self.get(key, (int, float), "a number", default)
-        if value is None:
-            return None
-        if not math.isfinite(value):  # TOML allows nan and inf; nan would silently disable a test
-            raise self.fail(key, "a finite number", value)
-        if positive and value <= 0:
-            raise self.fail(key, "a number above 0", value)
-        return float(value)
-
-    def threshold(self, key: str, target: float | None) -> float | None:
-        """A number, or "target_s": the hold target, stated once in [reps] or [hold]."""
-        if self.table.get(key) == TARGET:
-            self.read.add(key)
-            if target is None:
-                raise self.fail(key, f"a number ('{TARGET}' needs {TARGET} in [reps] or [hold])", TARGET)
-            return target
-        return self.number(key, None)
-
-    def seconds(self, key: str, default: Any = ..., zero_ok: bool = False) -> float:
-        value = self.number(key, default)
-        if value is not None and (value < 0 or (value == 0 and not zero_ok)):
-            raise self.fail(key, "a time in seconds " + ("of 0 or more" if zero_ok else "above 0"), value)
-        return value
-
-    def text(self, key: str, default: Any = ...) -> str:
-        return self.get(key, str, "a string", default)
-
-    def choice(self, key: str, allowed: tuple[str, ...] | list[str], default: Any = ...) -> str:
-        value = self.text(key, default)
-        if value is not None and value not in allowed:
-            raise self.fail(key, "one of " + ", ".join(allowed), value)
-        return value
-
-    def points(self, key: str, default: Any = ...) -> tuple[str, ...]:
-        value = self.get(key, list, "a list of landmark names", default)
-        if value is None:
-            return ()
-        for p in value:
-            if p not in POINT_NAMES:
-                raise self.fail(key, "landmark names from " + ", ".join(POINT_NAMES), p)
-        return tuple(value)
-
-    def sub(self, key: str) -> _Reader:
-        return _Reader(self.get(key, dict, "a table"), self.path, f"{self.prefix}{key}.")
-
-    def done(self) -> None:
-        unused = [k for k in self.table if k not in self.read]
-        if unused:
-            raise self.fail(unused[0], "no such option here (it would do nothing)")
-
-
 def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
-    top = _Reader(data, path, "")
+    top = Reader(data, path, "")
     mode = top.choice("mode", MODES)
     measures: dict[str, MeasureSpec] = {}
     for name, table in top.get("measures", dict, "a table of measures").items():
-        r = _Reader(table, path, f"measures.{name}.")
+        r = Reader(table, path, f"measures.{name}.")
         kind = r.choice("kind", sorted(MEASURE_KINDS))
         points = r.points("points")
         if len(points) != MEASURE_KINDS[kind].n_points:
@@ -265,7 +177,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""))
         r.done()
 
-    def measure_name(r: _Reader, key: str, default: Any = ...) -> str:
+    def measure_name(r: Reader, key: str, default: Any = ...) -> str:
         value = r.text(key, default)
         if value is not None and value not in measures and value not in BUILTIN_MEASURES:
             known = ", ".join([*measures, *BUILTIN_MEASURES])
@@ -273,11 +185,11 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         return value
 
     cycle = _parse_cycle(top.sub("reps" if mode == "reps" else "hold"), measure_name)
-    cues = [_parse_cue(_Reader(table, path, f"cues[{i}]."), measure_name, cycle.target_s)
+    cues = [_parse_cue(Reader(table, path, f"cues[{i}]."), measure_name, cycle.target_s)
             for i, table in enumerate(top.get("cues", list, "a list of [[cues]] tables"))]
     names = [c.name for c in cues]
     for i, cue in enumerate(cues):
-        where = _Reader({}, path, f"cues[{i}].")
+        where = Reader({}, path, f"cues[{i}].")
         if names.index(cue.name) != i:
             raise where.fail("name", "a cue name used once (the exercise's cues and _common.toml's together)",
                              cue.name)
@@ -285,7 +197,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
             raise where.fail("unless", "the name of another cue", cue.unless)
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
-        r = _Reader(table, path, f"posture[{i}].")
+        r = Reader(table, path, f"posture[{i}].")
         cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None),
                          r.get("at_top", bool, "true or false", True))
         if cond.below is None and cond.above is None:
@@ -296,7 +208,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     messages = top.get("messages", dict, "a table of messages", {})
     for key, value in messages.items():
         if not isinstance(value, str):
-            raise _Reader(messages, path, "messages.").fail(key, "a string", value)
+            raise Reader(messages, path, "messages.").fail(key, "a string", value)
     summary = top.text("summary", "")
     if cycle.target_s is not None:
         summary = summary.replace("{target_s}", f"{cycle.target_s:g}")
@@ -315,7 +227,7 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     return spec
 
 
-def _parse_cycle(r: _Reader, measure_name) -> RepSpec:
+def _parse_cycle(r: Reader, measure_name) -> RepSpec:
     sides = tuple(r.get("sides", list, "two side names", ["left", "right"]))
     if len(sides) != 2 or not all(isinstance(s, str) for s in sides):
         raise r.fail("sides", "two side names", list(sides))
@@ -331,7 +243,7 @@ def _parse_cycle(r: _Reader, measure_name) -> RepSpec:
     return cycle
 
 
-def _parse_cue(r: _Reader, measure_name, target: float | None) -> CueSpec:
+def _parse_cue(r: Reader, measure_name, target: float | None) -> CueSpec:
     when = r.choice("when", CUE_WHEN)
     measure = r.choice("measure", REP_METRICS, None) if when == "rep" else measure_name(r, "measure", None)
     below, above = r.threshold("below", target), r.threshold("above", target)

@@ -119,7 +119,7 @@ def test_view_warnings_and_an_unseen_body_are_said_in_words():
 
 
 def test_a_hold_exercise_without_sides_from_its_spec_alone(tmp_path):
-    from formcheck.html_report import progress_html
+    from formcheck.html_progress import progress_html
     from formcheck.report import build_report, measure_series
     from formcheck.session import Session
     from formcheck.sources import VideoInfo

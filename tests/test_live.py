@@ -11,9 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from formcheck.live import SetupCheck
 from formcheck.pose import PoseEstimator
 from formcheck.recognize import ExerciseRecognizer
+from formcheck.setup_check import SetupCheck
 from formcheck.sources import VideoFile
 from formcheck.specs import exercise_ids, load_spec
 from tests.conftest import SAMPLES, labels
