@@ -29,11 +29,11 @@ class SetupCheck:
 
     def update(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         values = self.measures(frame, size)
-        wrong_view = next((c for c in self.view_cues if c.fails(values.get(c.measure or "", float("nan")))), None)
+        view_problem = next((c for c in self.view_cues if c.fails(values.get(c.measure or "", float("nan")))), None)
         if not frame.detected:
             problem = self.spec.messages["step_in"]
-        elif wrong_view is not None:
-            problem = wrong_view.message
+        elif view_problem is not None:
+            problem = view_problem.message
         elif not values["visible"] or not self._judged_joints_inside(frame, size):
             problem = self.spec.messages["step_back"]
         elif self.spec.posture and not self.spec.in_position(values):
