@@ -15,8 +15,8 @@ INSET = 0.01  # the setup check wants the joints the exercise is judged on this 
 class SetupCheck:
     """Before counting: the judged joints in frame, side-on, in the start position, for READY_S.
 
-    No stricter than the analysis: it asks for what the exercise is judged on (its key points
-    and the view cues), not for hands and feet the spec never reads.
+    No stricter than the analysis: it asks for the joints the spec names in `in_view` (by default
+    its key points) and the view cues, not for hands and feet the exercise is never judged on.
     """
 
     def __init__(self, spec: ExerciseSpec) -> None:
@@ -49,6 +49,6 @@ class SetupCheck:
 
     def _judged_joints_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         w, h = size
-        xy = np.array([self.measures.point(frame, p) for p in self.spec.key_points])
+        xy = np.array([self.measures.point(frame, p) for p in self.spec.in_view])
         return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
                            & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))

@@ -97,6 +97,7 @@ class ExerciseSpec:
     start_position: str  # said to the person before counting starts
     mode: str
     key_points: tuple[str, ...]
+    in_view: tuple[str, ...]  # what the setup check wants inside the picture before counting starts
     measures: dict[str, MeasureSpec]
     cycle: RepSpec  # a rep, or for hold exercises one hold: leave rest, stay at the top, return
     cues: tuple[CueSpec, ...]
@@ -217,7 +218,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     spec = ExerciseSpec(
         id=top.text("id"), name=top.text("name"), summary=summary,
         start_position=top.text("start_position", ""), mode=mode,
-        key_points=top.points("key_points"), measures=measures, cycle=cycle,
+        key_points=top.points("key_points"), in_view=top.points("in_view", None) or top.points("key_points"),
+        measures=measures, cycle=cycle,
         cues=tuple(cues), display_measure=measure_name(display, "measure"),
         display_joint=display.choice("joint", POINT_NAMES), posture=tuple(posture),
         messages=dict(messages), path=path,
