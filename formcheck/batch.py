@@ -353,9 +353,9 @@ class RayRunner:
             raise FormcheckError("--ray needs Ray: pip install 'formcheck[ray]'") from None
         self._ray = ray
         if address == "local":
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         else:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, logging_level="WARNING")
         self.slots = 2 * max(1, int(ray.cluster_resources().get("CPU", workers)))
         self._task = ray.remote(num_cpus=1, max_retries=3)(run_job)
         self._refs: list = []
