@@ -91,8 +91,10 @@ def _with_rel(entries: Iterable[tuple[Path, str, str]]) -> list[Job]:
     if not seen:
         raise FormcheckError("no video files in the inputs")
     base = Path(os.path.commonpath([p.parent for p in seen]))
-    return [Job(path, full.relative_to(base).with_suffix("").as_posix(), exercise, patient)
-            for full, (path, exercise, patient) in seen.items()]
+    stems = [full.relative_to(base).with_suffix("").as_posix() for full in seen]
+    # a.mp4 and a.mov side by side keep their suffix in the output name, so neither overwrites the other
+    return [Job(path, stem if stems.count(stem) == 1 else full.relative_to(base).as_posix(), exercise, patient)
+            for stem, (full, (path, exercise, patient)) in zip(stems, seen.items(), strict=True)]
 
 
 def _check_exercise(exercise: str, where: str = "") -> str:

@@ -48,10 +48,11 @@ def test_folders_are_searched_for_videos_and_the_tree_is_mirrored(tmp_path, monk
     touch(tmp_path / "archive/p2/deep/b.MOV")
     touch(tmp_path / "more/c.mp4")
     touch(tmp_path / "more/d.mkv")
-    jobs = jobs_from_inputs(["archive", "more/*.mp4", "archive/p1/a.mp4"], "glute_bridge")
+    touch(tmp_path / "more/c.mov")
+    jobs = jobs_from_inputs(["archive", "more/*.mp4", "archive/p1/a.mp4", "more/c.mov"], "glute_bridge")
     assert sorted((j.rel, str(j.source)) for j in jobs) == [
         ("archive/p1/a", "archive/p1/a.mp4"), ("archive/p2/deep/b", "archive/p2/deep/b.MOV"),
-        ("more/c", "more/c.mp4")]
+        ("more/c.mov", "more/c.mov"), ("more/c.mp4", "more/c.mp4")]
 
 
 def test_bad_inputs_fail_before_any_work(tmp_path):
