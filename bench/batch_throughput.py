@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,12 +51,18 @@ def write_manifest(folder: Path, clips: list[str]) -> Path:
     return manifest
 
 
-def timed(run) -> float:
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished child processes and theirs
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(run) -> tuple[float, float]:
+    """Wall and CPU seconds of a run (CPU: of the processes it waited for; Ray's own daemons too)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = run()
     if result.returncode != 0:
         raise SystemExit(f"failed: {result.args}\n{result.stderr}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def throughput(clips: list[str], repeats: int, model: str) -> None:
@@ -85,17 +92,18 @@ def throughput(clips: list[str], repeats: int, model: str) -> None:
                   "batch --workers 3": batch("--workers", "3"),
                   "batch --workers 2, OMP_NUM_THREADS=1": batch("--workers", "2", env={"OMP_NUM_THREADS": "1"}),
                   "batch --ray local --workers 2": batch("--ray", "local", "--workers", "2")}
-        times: dict[str, list[float]] = {name: [] for name in setups}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in setups}
         for _ in range(repeats):
             for name, run in setups.items():
                 times[name].append(timed(run))
-                print(f"  {name}: {times[name][-1]:.1f} s", flush=True)
+                print(f"  {name}: {times[name][-1][0]:.1f} s wall, {times[name][-1][1]:.1f} s cpu", flush=True)
     print(f"after: {load()}")
-    base = statistics.median(times["one after another (analyze)"])
-    print(f"\n{'setup':40} {'wall s':>8} {'frames/s':>9} {'vs one after another':>21}")
+    base = statistics.median(wall for wall, _ in times["one after another (analyze)"])
+    print(f"\n{'setup':40} {'wall s':>8} {'frames/s':>9} {'vs one after another':>21} {'cpu s':>7}")
     for name, values in times.items():
-        wall = statistics.median(values)
-        print(f"{name:40} {wall:8.1f} {frames / wall:9.1f} {base / wall:20.2f}x")
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"{name:40} {wall:8.1f} {frames / wall:9.1f} {base / wall:20.2f}x {cpu:7.1f}")
 
 
 def verdicts(report: dict) -> list:
@@ -113,7 +121,7 @@ def fps_accuracy(model: str, workers: int) -> None:
         for rate in ("full", "15", "10"):
             out = Path(tmp) / f"out_{rate}"
             extra = [] if rate == "full" else ["--fps", rate]
-            walls[rate] = timed(lambda out=out, extra=extra: formcheck(
+            walls[rate], _ = timed(lambda out=out, extra=extra: formcheck(
                 "batch", "--manifest", str(manifest), "--out", str(out), "--model", model, "--workers", str(workers),
                 *extra))
             results[rate] = {c: json.loads((out / f"{c}.json").read_text()) for c in clips}

@@ -55,6 +55,7 @@ class Options:
     max_fps: float | None = None
     video: bool = False  # also write the annotated video
     csv: bool = False  # also write the per-frame measures
+    html: bool = False  # also write a page of the report
 
 
 @dataclass
@@ -229,7 +230,8 @@ def _input_key(job: Job, options: Options, sha256: str) -> dict[str, Any]:
 
 def _output_names(job: Job, options: Options) -> list[str]:
     return [job.rel + ".json"] + [job.rel + s for s, on in ((".annotated.mp4", options.video),
-                                                               (".measures.csv", options.csv)) if on]
+                                                               (".measures.csv", options.csv),
+                                                               (".html", options.html)) if on]
 
 
 class Manifest:
@@ -284,6 +286,7 @@ def write_summary(out: Path, jobs: list[Job], manifest: Manifest) -> list[dict[s
         row = {"path": str(job.source), "patient": job.patient, "exercise": entry.get("exercise", job.exercise),
                "status": entry.get("status", "not done"), "reason": entry.get("reason", ""),
                "report": job.rel + ".json" if entry.get("status") == "ok" else "", **entry.get("row", {})}
+        row["page"] = job.rel + ".html" if row["report"] and (out / f"{job.rel}.html").is_file() else row["report"]
         rows.append(row)
     cues = sorted({cue for row in rows for cue in row.get("faults", {})})
     buf = io.StringIO()
@@ -298,10 +301,44 @@ def write_summary(out: Path, jobs: list[Job], manifest: Manifest) -> list[dict[s
     return rows
 
 
+PAGE_STYLE = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+              "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}tr.failed td{background:#fdd}")
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{PAGE_STYLE}</style></head><body>\n<h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n")
+
+
+def report_html(report: dict[str, Any], spec: ExerciseSpec) -> str:
+    """One report as a page: every rep or hold with its faults in the spec's words, and the warnings."""
+    def faults(item: dict[str, Any]) -> str:
+        return "; ".join(html.escape(spec.cue(c).message) for c in item["faults"]) or "good"
+
+    if spec.mode == "reps":
+        head = f"<p>{report['rep_count']} reps, {report['good_reps']} with good form.</p>"
+        rows = [f"<tr><td>{r['index']}</td><td>{r['start_s']:.1f}-{r['end_s']:.1f} s</td>"
+                f"<td>{r['hold_s']:.1f} s</td><td>{faults(r)}</td></tr>" for r in report["reps"]]
+        table = "<tr><th>rep</th><th>time</th><th>held at the top</th><th>form</th></tr>"
+    else:
+        head = "<p>" + ", ".join(f"{side} leg forward: {secs:.1f} s" for side, secs in report["side_totals"].items())
+        head += "</p>"
+        rows = [f"<tr><td>{h['index']}</td><td>{h['side'] or '?'}</td><td>{h['start_s']:.1f}-{h['end_s']:.1f} s"
+                f"</td><td>{h['seconds']:.1f} s ({h['good_form_s']:.1f} s good form)</td><td>{faults(h)}</td></tr>"
+                for h in report["holds"]]
+        table = "<tr><th>hold</th><th>front leg</th><th>time</th><th>in the stretch</th><th>form</th></tr>"
+    warnings = "".join(f"<li>{w['start_s']:.1f}-{w['end_s']:.1f} s: {html.escape(w['message'])}</li>"
+                       for w in report["warnings"])
+    return _page(f"{spec.name}: {report['source']['path']}",
+                 f"{head}<table>{table}{''.join(rows)}</table>"
+                 + (f"<h2>Corrections</h2><ul>{warnings}</ul>" if warnings else "")
+                 + f"<p>Pose found in {report['pose_coverage'] * 100:.0f}% of frames; model {report['model']}.</p>")
+
+
 def _index_html(rows: list[dict[str, Any]]) -> str:
     def cell(row: dict[str, Any]) -> str:
-        link = (f'<a href="{html.escape(row["report"])}">{html.escape(row["path"])}</a>'
-                if row["report"] else html.escape(row["path"]))
+        link = (f'<a href="{html.escape(row["page"])}">{html.escape(row["path"])}</a>'
+                if row["page"] else html.escape(row["path"]))
         faults = ", ".join(f"{c} &times;{n}" for c, n in row.get("faults", {}).items())
         counts = ("" if "reps" not in row else
                   f'{row["holds"]} holds, left {row["left_s"] or 0} s, right {row["right_s"] or 0} s' if row["holds"]
@@ -312,14 +349,9 @@ def _index_html(rows: list[dict[str, Any]]) -> str:
                 f"<td>{faults}</td></tr>")
 
     failed = sum(r["status"] != "ok" for r in rows)
-    return ("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>formcheck batch</title><style>"
-            "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
-            "tr.failed td{background:#fdd}</style></head><body>\n"
-            f"<h1>formcheck batch</h1><p>{len(rows)} files, {failed} not analysed. "
-            '<a href="summary.csv">summary.csv</a></p>\n'
-            "<table><tr><th>file</th><th>patient</th><th>exercise</th><th>status</th><th>reps / holds</th>"
-            "<th>faults</th></tr>\n" + "\n".join(cell(r) for r in rows) + "\n</table></body></html>\n")
+    return _page("formcheck batch", f'<p>{len(rows)} files, {failed} not analysed. <a href="summary.csv">summary.csv'
+                 "</a></p>\n<table><tr><th>file</th><th>patient</th><th>exercise</th><th>status</th>"
+                 "<th>reps / holds</th><th>faults</th></tr>\n" + "\n".join(cell(r) for r in rows) + "\n</table>")
 
 
 # ---- running: local processes or Ray -------------------------------------------------------
@@ -425,7 +457,7 @@ def run_batch(jobs: list[Job], out: Path, options: Options, workers: int = DEFAU
                 for future in finished:
                     job, key = running.pop(future)
                     outcome = _outcome_of(future, job)
-                    _record(out, job, key, outcome, manifest)
+                    _record(out, job, key, outcome, manifest, options)
                     result.done += outcome.ok
                     result.failed += not outcome.ok
                     if progress:
@@ -447,7 +479,8 @@ def _outcome_of(future: Future, job: Job) -> Outcome:
         return Outcome(job.rel, False, f"the worker was lost: {type(exc).__name__}", job.exercise)
 
 
-def _record(out: Path, job: Job, key: dict[str, Any], outcome: Outcome, manifest: Manifest) -> None:
+def _record(out: Path, job: Job, key: dict[str, Any], outcome: Outcome, manifest: Manifest,
+            options: Options) -> None:
     entry: dict[str, Any] = {**key, "exercise": outcome.exercise, "status": "ok" if outcome.ok else "failed",
                              "reason": outcome.reason, "seconds": outcome.seconds}
     if outcome.ok and outcome.report is not None:
@@ -458,6 +491,8 @@ def _record(out: Path, job: Job, key: dict[str, Any], outcome: Outcome, manifest
             tmp = target.with_name(f".{target.name}.tmp")
             tmp.write_bytes(content)
             os.replace(tmp, target)
+        if options.html:
+            atomic_write(out / (job.rel + ".html"), report_html(outcome.report, load_spec(outcome.exercise)))
         write_json(report_path, outcome.report)
         entry |= {"spec_version": spec_version(outcome.exercise), "row": summary_row(outcome.report)}
     manifest.record(job.rel, entry)

@@ -149,6 +149,7 @@ def batch(
     force: Annotated[bool, typer.Option(help="Redo files whose results are already in --out.")] = False,
     video_out: Annotated[bool, typer.Option("--video", help="Also write each annotated video.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Also write each file's per-frame measures.")] = False,
+    html_out: Annotated[bool, typer.Option("--html", help="Also write each report as a page.")] = False,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     fps: Annotated[float | None, typer.Option("--fps", min=1, help="Analyse at most this many frames a second.")]
     = None,
@@ -163,7 +164,7 @@ def batch(
         resolve_model(model)
         if out_dir.exists() and not out_dir.is_dir():
             raise FormcheckError(f"--out {out_dir} is a file, not a folder")
-        options = batching.Options(model, fps, video_out, csv_out)
+        options = batching.Options(model, fps, video_out, csv_out, html_out)
         with Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                       TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[fps]:.0f} frames/s"),
                       TimeRemainingColumn(), console=err, transient=True) as bar:

@@ -124,7 +124,8 @@ def first_batch(tmp_path_factory):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SAMPLES / f"{name}.mp4", root / rel)
     touch(root / BAD, "these are not frames\n" * 50)
-    result = run_batch(root, "in", "--exercise", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "2")
+    result = run_batch(root, "in", "--exercise", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "2",
+                       "--html")
     return root, result
 
 
@@ -153,7 +154,7 @@ def test_a_bad_file_is_listed_with_its_reason_and_the_rest_is_done(first_batch):
 
 
 @pytest.mark.slow
-def test_summary_rows_and_index_follow_the_reports(first_batch):
+def test_summary_rows_index_and_pages_follow_the_reports(first_batch):
     root, _ = first_batch
     rows = summary(root / "out")
     index = (root / "out/index.html").read_text()
@@ -168,7 +169,10 @@ def test_summary_rows_and_index_follow_the_reports(first_batch):
         for column, count in row.items():
             if column.startswith("fault_"):
                 assert int(count) == faults.count(column.removeprefix("fault_"))
-        assert f'href="{row["report"]}"' in index
+        page = row["report"].removesuffix(".json") + ".html"
+        assert f'href="{page}"' in index
+        assert f"<p>{report['rep_count']} reps, {report['good_reps']} with good form.</p>" in (
+            root / "out" / page).read_text()
 
 
 @pytest.mark.slow
