@@ -1,7 +1,7 @@
 """Batch throughput against one `formcheck analyze` after another, and what `--fps` costs in accuracy.
 
     python bench/batch_throughput.py throughput [--repeats 3] [--model full] [CLIP ...]
-    python bench/batch_throughput.py fps [--model full] [--workers 2]
+    python bench/batch_throughput.py fps [--rates 15 10] [--model full] [--workers 2] [CLIP ...]
 
 `throughput`: the same clips, whole processes timed (start-up included), in one run: each clip
 analysed by its own `formcheck analyze` one after another; `formcheck batch` with 1, 2 and 3
@@ -10,7 +10,7 @@ workers; 2 workers with OMP_NUM_THREADS=1; `--ray local` with 2 workers. Runs ar
 average before and after is printed too: other work on the machine shows in the numbers.
 
 `fps`: every committed sample clip (`sample_videos/*.mp4` with labels `*.json`) batched at full
-rate and with `--fps 15` and `--fps 10`: rep and hold counts, verdicts (each rep's or hold's
+rate and with `--fps 15` and `--fps 10` (or `--rates`): rep and hold counts, verdicts (each rep's or hold's
 faults, and its side) and hold seconds, against the labels and against the full rate, and time.
 """
 
@@ -111,14 +111,15 @@ def verdicts(report: dict) -> list:
     return [(i.get("side"), sorted(i["faults"])) for i in items]
 
 
-def fps_accuracy(model: str, workers: int) -> None:
-    clips = sorted(p.stem for p in SAMPLES.glob("*.mp4") if p.with_suffix(".json").is_file())
-    print(f"{len(clips)} sample clips, model {model}, batch --workers {workers}; {load()}", flush=True)
+def fps_accuracy(clips: list[str], rates: list[str], model: str, workers: int) -> None:
+    clips = clips or sorted(p.stem for p in SAMPLES.glob("*.mp4") if p.with_suffix(".json").is_file())
+    print(f"{len(clips)} sample clips, rates full, {', '.join(rates)}, model {model}, batch --workers {workers}; "
+          f"{load()}", flush=True)
     results: dict[str, dict[str, dict]] = {}
     walls: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         manifest = write_manifest(Path(tmp), clips)
-        for rate in ("full", "15", "10"):
+        for rate in ["full", *rates]:
             out = Path(tmp) / f"out_{rate}"
             extra = [] if rate == "full" else ["--fps", rate]
             walls[rate], _ = timed(lambda out=out, extra=extra: formcheck(
@@ -144,7 +145,7 @@ def fps_accuracy(model: str, workers: int) -> None:
               f"{sum(count(reports[c]) == count(full[c]) for c in clips):>8}/{len(clips)} "
               f"{sum(verdicts(reports[c]) == verdicts(full[c]) for c in clips):>10}/{len(clips)} "
               f"{statistics.mean(hold_err):21.2f} {max(vs_full):19.2f}")
-    for rate in ("15", "10"):
+    for rate in rates:
         for c in clips:
             if verdicts(results[rate][c]) != verdicts(results["full"][c]):
                 print(f"  {rate} fps changes {c}: {verdicts(results['full'][c])} -> {verdicts(results[rate][c])}")
@@ -153,15 +154,16 @@ def fps_accuracy(model: str, workers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=["throughput", "fps"])
-    parser.add_argument("clips", nargs="*", default=DEFAULT_CLIPS)
+    parser.add_argument("clips", nargs="*", help=f"throughput default: {' '.join(DEFAULT_CLIPS)}; fps: all samples")
+    parser.add_argument("--rates", nargs="*", default=["15", "10"], help="fps: the rates set against the full rate")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", default="full")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if args.part == "throughput":
-        throughput(args.clips, args.repeats, args.model)
+        throughput(args.clips or DEFAULT_CLIPS, args.repeats, args.model)
     else:
-        fps_accuracy(args.model, args.workers)
+        fps_accuracy(args.clips, args.rates, args.model, args.workers)
 
 
 if __name__ == "__main__":

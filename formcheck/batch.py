@@ -37,8 +37,9 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpe
 MANIFEST_NAME = "batch-manifest.json"
 MANIFEST_SCHEMA = "formcheck.batch/1"
 RECOGNIZE_S = 10.0  # --exercise auto names the exercise from at most this much of the start
-# Measured with bench/batch_throughput.py on this 2-core machine: two workers, the best there.
-DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+# One worker a core: MediaPipe runs its CPU inference on one thread per graph (desktop Linux). On a
+# 2-core machine bench/batch_throughput.py found 2 workers best and 3 slower.
+DEFAULT_WORKERS = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
