@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +38,17 @@ class AnalysisResult:
 
 def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
                   video_out: Path | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> AnalysisResult:
+                  progress: Callable[[int, int], None] | None = None,
+                  estimator: PoseEstimator | None = None,
+                  max_fps: float | None = None) -> AnalysisResult:
     """Runs pose, measures and engine over every frame; Ctrl-C ends it early, not badly.
 
     On KeyboardInterrupt the result comes back with `complete=False` and the annotated video so
     far is finished properly, so nothing recorded is lost. A file that stops decoding before its
     declared end is analysed as far as it goes and comes back incomplete with the reason.
+    `estimator`: a loaded model to reuse (batch workers load it once, not once per file); it is
+    left open. `max_fps`: analyse at most this many frames a second; the others are skipped, also
+    in the annotated video.
     """
     video = VideoFile(path)
     info = video.info
@@ -60,10 +66,14 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     samples: list[PoseFrame] = []
     counter: PeopleCounter | None = None
     checks: list[tuple[float, int]] = []  # (t, people)
+    keep = _rate_limit(max_fps) if max_fps else None
     try:
-        with PoseEstimator(model) as estimator:
-            for t, rgb in prefetch(video.frames()):
-                pose = estimator.detect(rgb, t)
+        with nullcontext(estimator) if estimator else PoseEstimator(model) as landmarker:
+            landmarker.restart()
+            for decoded, (t, rgb) in enumerate(prefetch(video.frames()), 1):
+                if keep and not keep(t):
+                    continue
+                pose = landmarker.detect(rgb, t)
                 state = session.update(pose, cut=cuts(rgb))
                 if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
                     counter = counter or PeopleCounter(model)
@@ -74,7 +84,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
                     frame = rgb.copy() if not rgb.flags.writeable else rgb
                     writer.write(overlay.draw(frame, state), t)
                 if progress:
-                    progress(session.frames, info.frames)
+                    progress(decoded, info.frames)
         complete, reason = video.stopped is None, video.stopped
     except KeyboardInterrupt:
         interrupted = True
@@ -122,3 +132,18 @@ def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, 
         return {"note": "body_rotated", "message": "The body looks turned by 90 degrees: was the camera on "
                 "its side? Turn the video upright and analyse it again."}
     return None
+
+
+def _rate_limit(max_fps: float) -> Callable[[float], bool]:
+    """True for the first frame in each 1/max_fps slot of the video's own time."""
+    last_slot = -1
+
+    def keep(t: float) -> bool:
+        nonlocal last_slot
+        slot = int(t * max_fps + 1e-6)
+        if slot == last_slot:
+            return False
+        last_slot = slot
+        return True
+
+    return keep

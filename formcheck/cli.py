@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from formcheck import history
+from formcheck.cli_batch import batch
 from formcheck.cli_history import history_app, report_command
 from formcheck.console import err, fail, out, print_summary, say_error, say_saved, session_html_text
 from formcheck.errors import FormcheckError
@@ -28,6 +29,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="formcheck: a camera-based form coach for lower-back-pain exercises.")
 app.add_typer(history_app, name="history")
 app.command("report")(report_command)
+app.command()(batch)
 
 # SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
 # the first one during the work stops it; the outputs so far are written; the exit code says which.
@@ -109,6 +111,8 @@ def analyze(
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
+    fps: Annotated[float | None, typer.Option("--fps", min=1, help="Analyse at most this many frames a second "
+                                              "(the annotated video keeps only those).")] = None,
 ) -> None:
     """Analyze a recorded video: reps, holds, form faults; optional report and annotated video.
 
@@ -136,7 +140,7 @@ def analyze(
                 bar.update(task, fps=bar.tasks[task].speed or 0.0)
 
             with working():
-                result = analyze_video(video, spec, model, video_out, progress=advance)
+                result = analyze_video(video, spec, model, video_out, progress=advance, max_fps=fps)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     interrupted = result.interrupted
