@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck import batch as batching
+from formcheck import history
 from formcheck.console import err, fail, out
 from formcheck.errors import FormcheckError
 from formcheck.pose import MODEL_NAMES, resolve_model
@@ -32,6 +33,8 @@ def batch(
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     fps: Annotated[float | None, typer.Option("--fps", min=1, help="Analyse at most this many frames a second.")]
     = None,
+    save: Annotated[bool, typer.Option("--save", help="Also keep each result in the history, with the "
+                                       "manifest's patient.")] = False,
 ) -> None:
     """Analyze many recordings on all cores (or a Ray cluster); a rerun goes on where the last stopped."""
     try:
@@ -40,6 +43,7 @@ def batch(
         if manifest is None and (not inputs or not exercise):
             raise FormcheckError("give INPUTS and --exercise ID|auto, or --manifest FILE.csv")
         jobs = batching.jobs_from_manifest(manifest) if manifest else batching.jobs_from_inputs(inputs, exercise)
+        by_rel = {job.rel: job for job in jobs}
         resolve_model(model)
         if out_dir.exists() and not out_dir.is_dir():
             raise FormcheckError(f"--out {out_dir} is a file, not a folder")
@@ -56,6 +60,10 @@ def batch(
                     bar.update(task, total=total)
                     return
                 frames += outcome.report["frames_analyzed"] if outcome.report else 0
+                if save and outcome.ok and outcome.report:
+                    job = by_rel[outcome.rel]
+                    history.save_session(outcome.report, "batch", source=str(job.source.resolve()),
+                                         patient=job.patient or None)
                 bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not outcome.ok),
                            fps=frames / max(time.monotonic() - started, 1e-6))
 

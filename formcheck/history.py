@@ -26,7 +26,7 @@ import platformdirs
 from formcheck.errors import FormcheckError
 
 DB_NAME = "history.sqlite3"
-KINDS = ("analyze", "live", "routine")
+KINDS = ("analyze", "live", "routine", "batch")
 LOCK_TIMEOUT_S = 2.0  # wait this long for another formcheck to finish writing, then give up
 
 MIGRATIONS: list[tuple[str, ...]] = [

@@ -203,6 +203,24 @@ def test_the_manifest_form_names_exercise_and_patient(first_batch, tmp_path):
 
 
 @pytest.mark.slow
+def test_saved_results_go_into_the_history_with_their_patients(tmp_path):
+    from formcheck import history
+
+    (tmp_path / "in").mkdir()
+    for name in ("bridge_cut_off", "bridge_end_on"):
+        shutil.copy(SAMPLES / f"{name}.mp4", tmp_path / "in" / f"{name}.mp4")
+    touch(tmp_path / "list.csv", "in/bridge_cut_off.mp4,glute_bridge,P001\nin/bridge_end_on.mp4,glute_bridge,P002\n")
+    result = run_batch(tmp_path, "--manifest", "list.csv", "--out", "out", "--model", "lite", "--save")
+    assert result.returncode == 0, result.stderr
+    stored = history.list_sessions("glute_bridge")
+    assert sorted((s.kind, s.patient, Path(s.source).name) for s in stored) == [
+        ("batch", "P001", "bridge_cut_off.mp4"), ("batch", "P002", "bridge_end_on.mp4")]
+    reports = {Path(s.source).name: s.report for s in stored}
+    on_disk = json.loads((tmp_path / "out" / "bridge_cut_off.json").read_text())
+    assert reports["bridge_cut_off.mp4"]["reps"] == on_disk["reps"]
+
+
+@pytest.mark.slow
 def test_a_killed_batch_resumes_without_redoing_finished_files(tmp_path):
     for i, name in enumerate(["bridge_cut_off", "bridge_end_on", "bridge_end_on"], 1):
         (tmp_path / "in").mkdir(exist_ok=True)
