@@ -17,6 +17,7 @@ from rich.table import Table
 from formcheck import history
 from formcheck.cli_batch import batch
 from formcheck.cli_history import history_app, report_command
+from formcheck.cli_routine import routine_command
 from formcheck.console import err, fail, out, print_summary, say_error, say_saved, session_html_text
 from formcheck.errors import FormcheckError
 from formcheck.outputs import Output, plan_outputs, write_each
@@ -30,6 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 app.add_typer(history_app, name="history")
 app.command("report")(report_command)
 app.command()(batch)
+app.command("routine")(routine_command)
 
 # SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
 # the first one during the work stops it; the outputs so far are written; the exit code says which.

@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 
 from formcheck import history
-from formcheck.console import fail, out, print_summary, session_html_text
+from formcheck.console import fail, out, print_routine, print_summary, session_html_text
 from formcheck.errors import FormcheckError
 from formcheck.outputs import check_writable, write_text
 from formcheck.report import SCHEMA
@@ -95,11 +95,14 @@ def history_show(session_id: Annotated[int, typer.Argument(metavar="ID", help="A
     """Print one stored session's summary again."""
     try:
         stored = _stored(session_id)
-        spec = load_spec(stored.report["exercise"])
+        spec = load_spec(stored.report["exercise"]) if "routine" not in stored.report else None
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     out.print(f"Session {stored.id}, {stored.saved_at[:16].replace('T', ' ')} ({stored.kind})", highlight=False)
-    print_summary(stored.report, spec)
+    if spec is None:
+        print_routine(stored.report)
+    else:
+        print_summary(stored.report, spec)
     if stored.pain_before is not None or stored.pain_after is not None:
         out.print(f"Pain before: {stored.pain_before if stored.pain_before is not None else '-'}, "
                   f"after: {stored.pain_after if stored.pain_after is not None else '-'} (0-10)")
@@ -163,6 +166,9 @@ def report_command(
         else:
             assert target is not None
             report, series, stored = _load_report(target)
+            if "routine" in report:
+                raise FormcheckError(f"{target} is a routine ({report['routine']['name']}): no HTML report for "
+                                     f"routines yet; `formcheck history show {target}` lists its exercises")
             write_text(html_out, session_html_text(report, load_spec(report["exercise"]), series, stored))
     except FormcheckError as exc:
         raise fail(str(exc)) from None

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from formcheck import history
 from formcheck.report import not_counted_message
-from formcheck.specs import ExerciseSpec
+from formcheck.specs import ExerciseSpec, load_spec
 
 out = Console()
 err = Console(stderr=True)
@@ -73,6 +73,32 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
     for note in report.get("notes", []):
         say(f"  [yellow]{escape(note['message'])}[/]")
     say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
+
+
+def print_routine(report: dict, console: Console | None = None) -> None:
+    """Each set done against its target, then each exercise's summary."""
+    say = (console or out).print
+    routine_info = report["routine"]
+    status = "" if report["complete"] else " [yellow](stopped early: partial result)[/]"
+    ended = "done" if routine_info["ended_by"] == "done" else f"ended early ({routine_info['ended_by']})"
+    say(f"[bold]{escape(routine_info['name'])}[/]: {ended}{status}", highlight=False)
+    for item in routine_info["steps"]:
+        target, done = item["target"], item["done"]
+        if "reps" in target:
+            did = f"{done['reps']} of {target['reps']} reps"
+        else:
+            did = ", ".join(f"{'hold' if side == 'None' else side} {n} of {target['holds_per_side']} "
+                            f"x {target['hold_s']:g} s (best {done['best_hold_s'][side]:.1f} s)"
+                            for side, n in done["holds_per_side"].items())
+        mark = "[green]target met[/]" if item["met"] else f"[yellow]ended: {item['ended_by']}[/]"
+        say(f"  {item['exercise']} set {item['set']}/{target['sets']}: {did}: {mark}", highlight=False)
+    for segment in report["segments"]:
+        if segment["exercise"] is not None:
+            print_summary(segment, load_spec(segment["exercise"]), console)
+    pain = routine_info["pain"]
+    said = {"before": pain["before"], "after": pain["after"]}
+    say("Pain: " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in said.items())
+        + "".join(f"; during {p['exercise']}: {p['rating']} ({p['then']})" for p in pain["during"]))
 
 
 def say_saved(session_id: int | None, console: Console | None = None) -> None:

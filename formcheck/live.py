@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import FormcheckError
+from formcheck.live_loop import coach_loop
 from formcheck.live_sources import LiveSource
-from formcheck.overlay import BAD, GOOD, Overlay
+from formcheck.overlay import BAD, GOOD
 from formcheck.pose import PoseEstimator, PoseFrame, model_label
 from formcheck.recognize import ExerciseRecognizer
 from formcheck.report import SCHEMA, build_report
@@ -27,9 +27,8 @@ from formcheck.setup_check import SetupCheck
 from formcheck.sources import VideoInfo
 from formcheck.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
 from formcheck.voice import Voice
-from formcheck.window import display_problem
+from formcheck.window import close_window, open_window, screen_size, size_window
 
-WINDOW = "formcheck"
 RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
 
 
@@ -99,6 +98,12 @@ class LiveCoach:
         for frame in self._recent:
             if frame.t >= since:
                 self.session.update(frame)
+
+    def continue_from(self, previous: LiveCoach, since: float) -> None:
+        """Counting starts at once, from `since`, on the recent frames `previous` saw: this exercise was
+        recognised there (a routine following a switch), so the setup check is not needed."""
+        self._recent, self.smoothing = previous._recent, previous.smoothing
+        self._start_session(since)
 
     def _close_segment(self) -> None:
         if self.session is not None and self.session.frames:
@@ -199,90 +204,28 @@ class LiveCoach:
         return main
 
 
-# Connects to the X display in a child process: a display that is set but unreachable makes
-# OpenCV's Qt abort the whole process, and X libraries loaded here could clash with Qt's own.
 def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
     """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
 
     The source is made after the window exists: see `sources._av`.
     """
-    import cv2
-
-    if options.window and (problem := display_problem()):
-        raise FormcheckError(f"no display for the live window ({problem}); "
-                             "use --no-window, or `formcheck analyze` for a recorded video")
-    if options.window:
-        if Path("/usr/share/fonts").is_dir():  # Qt looks for fonts beside OpenCV otherwise, and says so
-            os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+    open_window(options.window)
     try:
         source = make_source()
     except BaseException:
-        if options.window:
-            cv2.destroyAllWindows()
+        close_window(options.window)
         raise
     coach = LiveCoach(source, options)
-    overlay_for: dict[str, Overlay] = {}
     with PoseEstimator(options.model) as estimator:
         if options.window:
-            cv2.resizeWindow(WINDOW, source.width, source.height)
+            size_window(coach.size, screen_size())
         source.start()
         coach.stats = LiveStats()
         try:
-            while True:
-                if options.max_seconds and time.monotonic() - coach.stats.started > options.max_seconds:
-                    coach.end_reason = "time limit"
-                    break
-                captured = source.frames.get(timeout=0.5)
-                if captured is None:
-                    if source.frames.closed:
-                        if source.frames.error is not None:
-                            coach.failed = str(source.frames.error)
-                            coach.end_reason = "source failed"
-                        else:
-                            coach.end_reason = "source ended"
-                        break
-                    continue
-                frame = coach.smooth(estimator.detect(captured.rgb, captured.t))
-                had_session = coach.session
-                banner, colour = coach.step(frame)
-                image = captured.rgb.copy()
-                state = None
-                if coach.session is not None and not coach.paused:
-                    # a session that started on this frame was fed it with the replay
-                    state = coach.session.update(frame) if coach.session is had_session else \
-                        coach.session.last_state
-                if state is not None:
-                    coach.speak_events(state)
-                spec = coach.spec
-                overlay = overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
-                image = overlay.draw(image, state, mirror=source.mirror, pose=frame)
-                title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
-                overlay.banner(image, banner or title, colour, top=banner is None)
-                if options.window:
-                    cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-                    key = cv2.waitKey(1) & 0xFF
-                    if key in (ord("q"), 27):
-                        coach.end_reason = "key"
-                        break
-                    if key == ord(" "):
-                        coach.paused = not coach.paused
-                    elif key == ord("r"):
-                        coach.reset()
-                    elif key == ord("m"):
-                        coach.voice.muted = not coach.voice.muted
-                    if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-                        coach.end_reason = "window closed"
-                        break
-                coach.stats.processed += 1
-                coach.stats.latencies.append(time.monotonic() - captured.wall)
-        except KeyboardInterrupt:
-            coach.end_reason = "ctrl-c"
+            coach_loop(coach, source, estimator, options)
         finally:
             source.stop()
-            if options.window:
-                cv2.destroyAllWindows()
-                cv2.waitKey(1)
+            close_window(options.window)
     report = coach.report()
     report["voice"] = {"available": coach.voice.available, "problem": coach.voice.problem,
                        "spoken": coach.voice.spoken}

@@ -56,13 +56,21 @@ class LatestFrame:
             item, self._item = self._item, None
             if item is not None:
                 self.delivered += 1
+                self._cond.notify_all()  # a producer that waits for the slot to empty (FileSource)
             return item
+
+    def wait_taken(self, stop: threading.Event) -> None:
+        """Until the consumer has taken the frame in the slot (or `stop` is set)."""
+        with self._cond:
+            while self._item is not None and not stop.is_set():
+                self._cond.wait(0.1)
 
 
 class LiveSource:
     """Base of the live sources: `start()`, then `frames.get()`; `stop()` ends the thread."""
 
     mirror = False
+    paced = True  # frames come at their own pace whether taken or not (False: they wait to be taken)
 
     def __init__(self) -> None:
         self.frames = LatestFrame()
@@ -156,5 +164,22 @@ class RealtimeFileSource(LiveSource):
                 self.frames.put(Captured(t, time.monotonic(), rgb))
             if self._video.stopped:
                 raise FormcheckError(f"{self.name}: {self._video.stopped}")
+        finally:
+            self._video.close()
+
+
+class FileSource(RealtimeFileSource):
+    """A video file delivered frame by frame as fast as they are taken: none dropped, the same
+    result on a slow machine as on a fast one."""
+
+    paced = False
+
+    def _run(self) -> None:
+        try:
+            for t, rgb in self._video.frames():
+                self.frames.wait_taken(self._stop)
+                if self._stop.is_set():
+                    return
+                self.frames.put(Captured(t, time.monotonic(), rgb))
         finally:
             self._video.close()

@@ -1,11 +1,18 @@
-"""Can a window open here? Asked in a child process: a display that is set but unreachable makes
-OpenCV's Qt abort the whole process (exit 134) instead of raising."""
+"""The live window: can it open here, how big is the screen (both asked in a child process: a
+display that is set but unreachable makes OpenCV's Qt abort the whole process (exit 134) instead of
+raising, and X libraries loaded here could clash with Qt's own), and opening and sizing it."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+from formcheck.errors import FormcheckError
+
+WINDOW = "formcheck"
+UNKNOWN_SCREEN = (1280, 800)  # the largest window when the screen size cannot be found out
 
 _X_PROBE = """
 import ctypes, ctypes.util, os, sys
@@ -16,6 +23,12 @@ x11 = ctypes.CDLL(lib)
 x11.XOpenDisplay.restype = ctypes.c_void_p
 x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
 sys.exit(0 if x11.XOpenDisplay(os.environ["DISPLAY"].encode()) else 1)
+"""
+_SCREEN_PROBE = """
+import screeninfo
+monitors = screeninfo.get_monitors()
+monitor = next((m for m in monitors if m.is_primary), monitors[0])
+print(monitor.width, monitor.height)
 """
 
 
@@ -29,3 +42,51 @@ def display_problem() -> str | None:
     except subprocess.TimeoutExpired:
         return f"the display {display} does not answer"
     return None if probe.returncode == 0 else f"cannot connect to the display {display}"
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The (primary) screen's size in pixels, or None when it cannot be found out."""
+    try:
+        probe = subprocess.run([sys.executable, "-c", _SCREEN_PROBE], timeout=10, capture_output=True, text=True)
+        width, height = (int(n) for n in probe.stdout.split())
+        return width, height
+    except (subprocess.TimeoutExpired, ValueError):  # no display, no screen enumerator, no monitor
+        return None
+
+
+def fit_to_screen(size: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The picture scaled down (never up) to fit the screen with room for the window's frame."""
+    bound = (screen[0] * 0.9, screen[1] * 0.85) if screen else UNKNOWN_SCREEN
+    scale = min(1.0, bound[0] / size[0], bound[1] / size[1])
+    return round(size[0] * scale), round(size[1] * scale)
+
+
+def open_window(window: bool) -> None:
+    """The live window, made before any video is opened (see `sources._av`); resizable.
+
+    The display is probed in a child process first (see above).
+    """
+    import cv2
+
+    if not window:
+        return
+    if problem := display_problem():
+        raise FormcheckError(f"no display for the live window ({problem}); "
+                             "use --no-window, or `formcheck analyze` for a recorded video")
+    if Path("/usr/share/fonts").is_dir():  # Qt looks for fonts beside OpenCV otherwise, and says so
+        os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
+    cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+
+
+def close_window(window: bool) -> None:
+    import cv2
+
+    if window:
+        cv2.destroyAllWindows()
+        cv2.waitKey(1)
+
+
+def size_window(size: tuple[int, int], screen: tuple[int, int] | None) -> None:
+    import cv2
+
+    cv2.resizeWindow(WINDOW, *fit_to_screen(size, screen))
