@@ -276,16 +276,17 @@ def test_one_recording_of_several_exercises_moves_on_when_the_next_one_starts(tm
 
 
 @pytest.mark.slow
-def test_ctrl_c_keeps_the_routine_so_far(tmp_path, clips):
+@pytest.mark.parametrize(("stop", "code", "said"), [(signal.SIGINT, 0, "ctrl-c"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_or_sigterm_keeps_the_routine_so_far(tmp_path, clips, stop, code, said):
     out = tmp_path / "routine.json"
     proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--pain-before", "5"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     time.sleep(12)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr
+    assert proc.returncode == code, stderr
     report = json.loads(out.read_text())
-    assert report["complete"] is False and report["routine"]["ended_by"] == "ctrl-c"
+    assert report["complete"] is False and report["routine"]["ended_by"] == said
     assert report["segments"] and report["segments"][0]["exercise"] == "glute_bridge"
     [stored] = history.list_sessions()
     assert stored.pain_before == 5 and stored.report["complete"] is False
