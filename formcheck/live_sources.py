@@ -156,16 +156,18 @@ class RealtimeFileSource(LiveSource):
         start = time.monotonic()
         try:
             for t, rgb in self._video.frames():
-                delay = start + t - time.monotonic()
-                if delay > 0 and self._stop.wait(delay):
-                    return
-                if self._stop.is_set():
+                if self._wait_turn(start + t):
                     return
                 self.frames.put(Captured(t, time.monotonic(), rgb))
             if self._video.stopped:
                 raise FormcheckError(f"{self.name}: {self._video.stopped}")
         finally:
             self._video.close()
+
+    def _wait_turn(self, due: float) -> bool:
+        """Until the next frame is due (`time.monotonic()` at its time in the video); True: stopped."""
+        delay = due - time.monotonic()
+        return (delay > 0 and self._stop.wait(delay)) or self._stop.is_set()
 
 
 class FileSource(RealtimeFileSource):
@@ -174,12 +176,6 @@ class FileSource(RealtimeFileSource):
 
     paced = False
 
-    def _run(self) -> None:
-        try:
-            for t, rgb in self._video.frames():
-                self.frames.wait_taken(self._stop)
-                if self._stop.is_set():
-                    return
-                self.frames.put(Captured(t, time.monotonic(), rgb))
-        finally:
-            self._video.close()
+    def _wait_turn(self, due: float) -> bool:
+        self.frames.wait_taken(self._stop)
+        return self._stop.is_set()

@@ -157,9 +157,11 @@ class RoutineRunner:
     def _run(self) -> None:
         routine, log, options = self.routine, self.log, self.options
         stages = [Stage(i, n + 1) for i, step in enumerate(routine.steps) for n in range(step.sets)]
+        if self.shared:  # a camera that is not there is said at once; during the warm-up you see yourself
+            self._use_source(0)
         if routine.warm_up:
             self.voice.say(routine.warm_up)
-            self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, None)
+            self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source)
         log.pain_before = options.pain_before if options.pain_before is not None else \
             self.asker.pain(routine.say("pain_before"))
         pos = 0

@@ -325,3 +325,31 @@ def test_a_stored_routine_has_no_html_report_yet_and_says_so(tmp_path):
     assert result.exit_code == 1
     assert f"{session_id} is a routine (Mini): no HTML report for routines yet" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_camera_that_is_not_there_is_said_before_the_warm_up():
+    started = time.monotonic()
+    result = run([sys.executable, "-m", "formcheck.cli", "routine", "--camera", "9", "--no-window", "--no-voice"])
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: camera 9 could not be opened")
+    assert time.monotonic() - started < 30  # not after the bundled routine's 60 s warm-up
+    assert history.list_sessions() == []
+
+
+@pytest.mark.slow
+def test_a_source_that_fails_ends_the_routine_and_keeps_it(tmp_path):
+    from tests.test_bad_inputs import truncated
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.move(truncated(tmp_path), folder / "1_bridge.mp4")
+    (folder / "2_prone.mp4").symlink_to(SAMPLES / f"{PRONE}.mp4")
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), folder, out, "--no-window", "--no-realtime", "--pain-before", "1"))
+    assert done.returncode == 1
+    assert "error: the source failed:" in done.stderr
+    report = json.loads(out.read_text())
+    assert report["complete"] is False and report["routine"]["ended_by"] == "source failed"
+    assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge"]
+    [stored] = history.list_sessions()
+    assert stored.pain_before == 1
