@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from formcheck import batch as batching
 from formcheck import history
+from formcheck.batch_jobs import jobs_from_inputs, jobs_from_manifest
+from formcheck.batch_manifest import Options
 from formcheck.console import err, fail, out
 from formcheck.errors import FormcheckError
 from formcheck.pose import MODEL_NAMES, resolve_model
@@ -42,12 +44,12 @@ def batch(
             raise FormcheckError("give either --manifest or INPUTS with --exercise, not both")
         if manifest is None and (not inputs or not exercise):
             raise FormcheckError("give INPUTS and --exercise ID|auto, or --manifest FILE.csv")
-        jobs = batching.jobs_from_manifest(manifest) if manifest else batching.jobs_from_inputs(inputs, exercise)
+        jobs = jobs_from_manifest(manifest) if manifest else jobs_from_inputs(inputs, exercise)
         by_rel = {job.rel: job for job in jobs}
         resolve_model(model)
         if out_dir.exists() and not out_dir.is_dir():
             raise FormcheckError(f"--out {out_dir} is a file, not a folder")
-        options = batching.Options(model, fps, video_out, csv_out, html_out)
+        options = Options(model, fps, video_out, csv_out, html_out)
         with Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                       TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[fps]:.0f} frames/s"),
                       TimeRemainingColumn(), console=err, transient=True) as bar:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.batch import MANIFEST_NAME, Job, Manifest, Options, _input_key, file_sha256, jobs_from_inputs
+from formcheck.batch_jobs import Job, jobs_from_inputs
+from formcheck.batch_manifest import MANIFEST_NAME, Manifest, Options, _input_key, file_sha256
 from formcheck.cli import app
 from formcheck.errors import FormcheckError
 from tests.conftest import ROOT, SAMPLES
@@ -87,7 +88,7 @@ def test_a_result_is_reused_only_for_the_same_input_spec_and_model(tmp_path, mon
     job, options = Job(video, "a", "glute_bridge"), Options(model="lite")
     key = _input_key(job, options, file_sha256(video))
     touch(out / "a.json", "{}")
-    from formcheck.batch import spec_version
+    from formcheck.batch_manifest import spec_version
 
     Manifest(out).record("a", {**key, "exercise": "glute_bridge", "status": "ok",
                                "spec_version": spec_version("glute_bridge")})
@@ -103,7 +104,7 @@ def test_a_result_is_reused_only_for_the_same_input_spec_and_model(tmp_path, mon
 
 
 def test_manifest_needs_path_and_exercise(tmp_path):
-    from formcheck.batch import jobs_from_manifest
+    from formcheck.batch_jobs import jobs_from_manifest
 
     manifest = touch(tmp_path / "list.csv", "a.mp4\n")
     with pytest.raises(FormcheckError, match=r"line 1: expected path,exercise\[,patient\], got a.mp4"):
