@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import signal
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from formcheck import history
+from formcheck import history, stop_signals
 from formcheck.cli_batch import batch
 from formcheck.cli_history import history_app, report_command
 from formcheck.cli_routine import routine_command
@@ -32,56 +30,6 @@ app.add_typer(history_app, name="history")
 app.command("report")(report_command)
 app.command()(batch)
 app.command("routine")(routine_command)
-
-# SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
-# the first one during the work stops it; the outputs so far are written; the exit code says which.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-_caught: list[int] = []
-_working = False
-
-
-
-
-def _on_stop_signal(signum: int, _frame) -> None:
-    _caught.append(signum)
-    if _working and len(_caught) == 1:
-        raise KeyboardInterrupt
-
-
-def handles_stop_signals(command):
-    """A command during which stop signals are caught (and only noted outside `working()`)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        _caught.clear()
-        previous = {s: signal.signal(s, _on_stop_signal) for s in STOP_SIGNALS}
-        try:
-            return command(*args, **kwargs)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-
-    return wrapper
-
-
-@contextmanager
-def working():
-    """The analysis itself: here a stop signal ends it early."""
-    global _working
-    _working = True
-    try:
-        yield
-    finally:
-        _working = False
-
-
-def stopped_reason() -> str:
-    return f"stopped early by {signal.Signals(_caught[0]).name}" if _caught else "stopped early by Ctrl-C"
-
-
-def interrupted_exit_code() -> int:
-    return 128 + (_caught[0] if _caught else signal.SIGINT)
-
 
 @app.command()
 def exercises() -> None:
@@ -103,7 +51,7 @@ def exercises() -> None:
 
 
 @app.command()
-@handles_stop_signals
+@stop_signals.handled
 def analyze(
     video: Annotated[Path, typer.Argument(help="A recorded video file.")],
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id; see `formcheck exercises`.")],
@@ -141,12 +89,12 @@ def analyze(
                 bar.update(task, completed=done, total=max(total, done))
                 bar.update(task, fps=bar.tasks[task].speed or 0.0)
 
-            with working():
+            with stop_signals.working():
                 result = analyze_video(video, spec, model, video_out, progress=advance, max_fps=fps)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     interrupted = result.interrupted
-    reason = stopped_reason() if interrupted else result.incomplete_reason
+    reason = stop_signals.stopped_reason() if interrupted else result.incomplete_reason
     report = build_report(result.session, result.info, result.model, result.complete, reason, result.notes)
     series = measure_series(result.session)
     texts = {"--json": lambda: report_json(report), "--csv": lambda: measures_csv(result.session),
@@ -166,14 +114,14 @@ def analyze(
         say_error(line)
     if save:
         say_saved(history.save_session(report, "analyze", source=str(video.resolve()), series=series), summary)
-    if interrupted or _caught:  # a signal while the outputs were written is honoured once they are
-        raise typer.Exit(code=interrupted_exit_code())
+    if interrupted or stop_signals.caught:  # a signal while the outputs were written is honoured once they are
+        raise typer.Exit(code=stop_signals.exit_code())
     if problems:
         raise typer.Exit(code=1)
 
 
 @app.command()
-@handles_stop_signals
+@stop_signals.handled
 def live(
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id, or 'auto' to recognise it.")],
     camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
@@ -210,14 +158,14 @@ def live(
         (report_out,) = plan_outputs(source, [Output("--json", "report", json_path)])
         resolve_model(model)
         options = LiveOptions(exercise, model, voice, window, max_seconds)
-        with working():
+        with stop_signals.working():
             report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
                               options)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     stats = report["live"]
-    if _caught:
-        stats["ended_by"] = signal.Signals(_caught[0]).name
+    if stop_signals.caught:
+        stats["ended_by"] = signal.Signals(stop_signals.caught[0]).name
     if stats.get("error"):
         report["incomplete_reason"] = f"the source failed: {stats['error']}"
     failed = write_each([(report_out, report_json(report))])
@@ -238,8 +186,8 @@ def live(
         say_error(line)
     if save and report["exercise"] is not None:
         say_saved(history.save_session(report, "live"), summary)
-    if _caught:
-        raise typer.Exit(code=interrupted_exit_code())
+    if stop_signals.caught:
+        raise typer.Exit(code=stop_signals.exit_code())
     if problems:
         raise typer.Exit(code=1)
 
@@ -248,7 +196,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.exit(interrupted_exit_code())
+        sys.exit(stop_signals.exit_code())
 
 
 if __name__ == "__main__":

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from formcheck import history
+from formcheck import history, stop_signals
 from formcheck.console import err, fail, out, print_routine, say_error, say_saved
 from formcheck.errors import FormcheckError
 from formcheck.outputs import Output, plan_outputs, write_each
@@ -37,24 +35,7 @@ def routine_sources(sources: list[Path], exercises: int) -> list[Path]:
     return sources
 
 
-@contextmanager
-def stop_signals_end_it() -> Iterator[list[int]]:
-    """SIGTERM and SIGHUP (a closed terminal, `timeout`) end the routine as Ctrl-C does: what was done is kept."""
-    caught: list[int] = []
-
-    def stop(signum: int, _frame) -> None:
-        caught.append(signum)
-        if len(caught) == 1:
-            raise KeyboardInterrupt
-
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield caught
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
+@stop_signals.handled
 def routine_command(
     routine_file: Annotated[str, typer.Option("--routine", help="A routine file, or a bundled routine's name.")]
     = "back_pain",
@@ -96,12 +77,12 @@ def routine_command(
         play = RealtimeFileSource if realtime else FileSource
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
         options = RoutineOptions(plan, model, voice, window, pain_before, pain_after, keys)
-        with stop_signals_end_it() as caught:
+        with stop_signals.working():
             report = run_routine(options, makers)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    if caught:
-        report["routine"]["ended_by"] = signal.Signals(caught[0]).name
+    if stop_signals.caught:
+        report["routine"]["ended_by"] = signal.Signals(stop_signals.caught[0]).name
     failed = write_each([(report_out, report_json(report))])
     summary = err if report_out.to_stdout else out
     print_routine(report, summary)
@@ -115,7 +96,7 @@ def routine_command(
         pain = report["routine"]["pain"]
         say_saved(history.save_session(report, "routine", name=plan.id, pain_before=pain["before"],
                                        pain_after=pain["after"]), summary)
-    if caught:
-        raise typer.Exit(code=128 + caught[0])
+    if stop_signals.caught:
+        raise typer.Exit(code=stop_signals.exit_code())
     if problems:
         raise typer.Exit(code=1)
