@@ -15,9 +15,7 @@ from formcheck.errors import FormcheckError
 from formcheck.outputs import Output, plan_outputs, write_each
 from formcheck.pose import MODEL_NAMES, resolve_model
 from formcheck.report import report_json
-from formcheck.sources import check_video_path
-
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm")
+from formcheck.sources import VIDEO_SUFFIXES, check_video_path
 
 
 def routine_sources(sources: list[Path], exercises: int) -> list[Path]:

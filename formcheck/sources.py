@@ -41,6 +41,8 @@ def _av():
     return av
 
 
+# what the videos of a folder (batch, routine) end in
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 NEEDS_A_FILE = "formcheck needs the video as a file (save the stream to a file first)"
 
 
