@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck import stop_signals
 from formcheck.errors import describe
 from formcheck.measures import MeasureComputer
 from formcheck.overlay import Overlay
@@ -73,18 +74,19 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             for decoded, (t, rgb) in enumerate(prefetch(video.frames()), 1):
                 if keep and not keep(t):
                     continue
-                pose = landmarker.detect(rgb, t)
-                state = session.update(pose, cut=cuts(rgb))
-                if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
-                    counter = counter or PeopleCounter(model)
-                    checks.append((t, counter.count(rgb)))
-                if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
-                    samples.append(pose)
-                if writer and overlay:
-                    frame = rgb.copy() if not rgb.flags.writeable else rgb
-                    writer.write(overlay.draw(frame, state), t)
-                if progress:
-                    progress(decoded, info.frames)
+                with stop_signals.one_frame():
+                    pose = landmarker.detect(rgb, t)
+                    state = session.update(pose, cut=cuts(rgb))
+                    if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
+                        counter = counter or PeopleCounter(model)
+                        checks.append((t, counter.count(rgb)))
+                    if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
+                        samples.append(pose)
+                    if writer and overlay:
+                        frame = rgb.copy() if not rgb.flags.writeable else rgb
+                        writer.write(overlay.draw(frame, state), t)
+                    if progress:
+                        progress(decoded, info.frames)
         complete, reason = video.stopped is None, video.stopped
     except KeyboardInterrupt:
         interrupted = True

@@ -1,5 +1,8 @@
 """SIGTERM and SIGHUP (a closed terminal, `timeout`, a container stop) end a run as Ctrl-C does:
-the first one during the work stops it; the outputs so far are written; the exit code says which."""
+the first one during the work stops it; the outputs so far are written; the exit code says which.
+
+Inside `one_frame()` a stop (Ctrl-C too) waits until the frame is done, so a frame is either in
+the report and the annotated video or in neither."""
 
 from __future__ import annotations
 
@@ -10,11 +13,26 @@ from contextlib import contextmanager
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 caught: list[int] = []
 _working = False
+_in_frame = False
+_stop_after_frame = False
 
 
-def _on_stop_signal(signum: int, _frame) -> None:
-    caught.append(signum)
-    if _working and len(caught) == 1:
+def _on_signal(signum: int, _frame) -> None:
+    if signum == signal.SIGINT:
+        if not _working:
+            raise KeyboardInterrupt
+    else:
+        caught.append(signum)
+        if not _working or len(caught) > 1:
+            return
+    _stop()
+
+
+def _stop() -> None:
+    global _stop_after_frame
+    if _in_frame and not _stop_after_frame:
+        _stop_after_frame = True
+    else:  # outside a frame, or asked twice
         raise KeyboardInterrupt
 
 
@@ -24,7 +42,7 @@ def handled(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         caught.clear()
-        previous = {s: signal.signal(s, _on_stop_signal) for s in STOP_SIGNALS}
+        previous = {s: signal.signal(s, _on_signal) for s in (*STOP_SIGNALS, signal.SIGINT)}
         try:
             return command(*args, **kwargs)
         finally:
@@ -43,6 +61,20 @@ def working():
         yield
     finally:
         _working = False
+
+
+@contextmanager
+def one_frame():
+    """One frame analysed and written whole; a stop meanwhile raises KeyboardInterrupt after it."""
+    global _in_frame, _stop_after_frame
+    _in_frame, _stop_after_frame = True, False
+    try:
+        yield
+    finally:
+        _in_frame = False
+    if _stop_after_frame:
+        _stop_after_frame = False
+        raise KeyboardInterrupt
 
 
 def stopped_reason() -> str:

@@ -271,8 +271,9 @@ def test_disk_full_while_writing_the_report_keeps_the_video(tmp_path, small_disk
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_stop_signal_writes_a_partial_report_and_a_playable_video(tmp_path, signum):
+@pytest.mark.parametrize(("signum", "named"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP"),
+                                               (signal.SIGINT, "Ctrl-C")])
+def test_stop_signal_writes_a_partial_report_and_a_playable_video(tmp_path, signum, named):
     video, report, annotated = copy_of(tmp_path, LONG_CLIP), tmp_path / "r.json", tmp_path / "a.mp4"
     proc = start("analyze", video, "-e", "glute_bridge", "--model", "lite", "--json", report, "--video", annotated)
     wait_for(lambda: annotated.exists() and annotated.stat().st_size > 20_000)  # frames are being analysed
@@ -282,7 +283,7 @@ def test_stop_signal_writes_a_partial_report_and_a_playable_video(tmp_path, sign
     assert stderr == ""
     data = strict_json(report.read_text())
     assert data["complete"] is False
-    assert data["incomplete_reason"] == f"stopped early by {signal.Signals(signum).name}"
+    assert data["incomplete_reason"] == f"stopped early by {named}"
     assert 0 < data["frames_analyzed"] < labels("bridge_mixed")["frame_count"]
     assert decoded_frames(annotated) == data["frames_analyzed"]
     assert "stopped early" in stdout and f"Wrote annotated video: {annotated}" in stdout
