@@ -43,9 +43,7 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
         words = f"[red]{escape('; '.join(spec.cue(f).message for f in faults))}[/]" if faults else "[green]good[/]"
         say(line + words)
         for u in item.get("unjudged", []):
-            measure = spec.cue(u["cue"]).measure or ""
-            what = spec.measures[measure].label if measure in spec.measures else spec.messages[f"metric_{measure}"]
-            say(f"    [yellow]could not judge the {escape(what)}: {escape(u['reason'])}[/]")
+            say(f"    [yellow]could not judge the {escape(spec.cue_label(u['cue']))}: {escape(u['reason'])}[/]")
 
     status = "" if report["complete"] else \
         f" [yellow](partial result: {escape(report.get('incomplete_reason') or 'stopped early')})[/]"

@@ -17,6 +17,7 @@ GOOD = (60, 220, 90)
 BAD = (255, 70, 60)
 BONE = (235, 235, 235)
 TEXT = (255, 255, 255)
+UNSURE = (255, 210, 60)  # could not judge: neither good nor a fault
 PANEL = (20, 20, 20)
 FONT = cv2.FONT_HERSHEY_DUPLEX
 
@@ -81,7 +82,11 @@ class Overlay:
                 colour = BAD if name in faulty_joints else GOOD
                 cv2.circle(img, (int(p[0]), int(p[1])), round(5 * self.unit), colour, -1, cv2.LINE_AA)
             self._draw_angle(img, state, faulty_joints)
-        self._draw_counters(img, state)
+        bottom = self._draw_counters(img, state)
+        if state.unjudged_note:
+            note = state.unjudged_note
+            self._text(img, note, (round(12 * self.unit), bottom + round(34 * self.unit)),
+                       self._fit(note, self.small), UNSURE)
         self._draw_cues(img, state)
         return img
 
@@ -127,7 +132,8 @@ class Overlay:
         label = f"{value:.0f}" + ("deg" if m.unit == "deg" else "")
         self._text(img, label, (centre[0] + r, centre[1] - r), self.small, colour)
 
-    def _draw_counters(self, img: np.ndarray, state: FrameState) -> None:
+    def _draw_counters(self, img: np.ndarray, state: FrameState) -> int:
+        """Returns the y below them."""
         assert self.spec is not None
         x = round(12 * self.unit)
         y = round(40 * self.unit)
@@ -135,8 +141,8 @@ class Overlay:
         if self.spec.mode == "reps":
             y = self._text(img, f"REPS {state.rep_count}   GOOD {state.good_reps}", (x, y), self.big)
             if state.top_s > 0:
-                self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + line), self.big, GOOD)
-            return
+                y = self._text(img, f"HOLD {state.top_s:.1f}s", (x, y + line), self.big, GOOD)
+            return y
         rs = self.spec.cycle
         target = rs.target_s or 0.0
         if rs.side_from is not None:
@@ -150,6 +156,8 @@ class Overlay:
             y = self._text(img, text, (x, y + line), self.big, colour)
             if target:
                 self._bar(img, (x, y + round(4 * self.unit)), min(state.good_form_s / target, 1.0), colour)
+                y += round(18 * self.unit)
+        return y
 
     def _bar(self, img: np.ndarray, org: tuple[int, int], fraction: float, colour) -> None:
         w, h = round(220 * self.unit), round(14 * self.unit)

@@ -21,6 +21,8 @@ from formcheck.specs import CueSpec, ExerciseSpec
 def smoothing_filter() -> OneEuroFilter:
     return OneEuroFilter(min_cutoff=1.5, beta=0.02)
 
+UNJUDGED_NOTE_S = 4.0  # how long the overlay says what the last rep could not judge
+
 
 @dataclass(frozen=True)
 class FrameState:
@@ -41,6 +43,7 @@ class FrameState:
     side_seconds: dict[str, float]  # seconds held per side so far
     holds_done: int
     events: list[Event] = field(default_factory=list)
+    unjudged_note: str | None = None  # for a few seconds after a rep or hold: what it could not judge
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,20 @@ class Session:
         self.last_state = FrameState(frame.t, frame, values, points, e.phase, e.rep_count, e.good_reps,
                                      e.current_top_s(), e.active_cues(frame.t),
                                      self._side_now(values) if in_hold else None, e.good_form_s,
-                                     e.clock_paused and in_hold, side_totals(e.holds), len(e.holds), events)
+                                     e.clock_paused and in_hold, side_totals(e.holds), len(e.holds), events,
+                                     self._unjudged_note(frame.t))
         return self.last_state
+
+    def _unjudged_note(self, t: float) -> str | None:
+        """"Rep 3: could not judge the knee": said in plain words where a fault would have been."""
+        e = self._engine
+        done = e.holds if self.spec.mode == "holds" else e.reps
+        if not done or not done[-1].unjudged or t - done[-1].end_s > UNJUDGED_NOTE_S:
+            return None
+        item = done[-1]
+        labels = dict.fromkeys(self.spec.cue_label(u["cue"]) for u in item.unjudged)
+        what = "Hold" if self.spec.mode == "holds" else "Rep"
+        return f"{what} {item.index}: could not judge the {', '.join(labels)}"
 
     def finish(self) -> None:
         self._engine.finish(self.last_t)

@@ -5,6 +5,7 @@ An error names the file, the key and what was expected, so a spec author can fix
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,10 +47,23 @@ class CueSpec:
     unless: str | None  # not judged on a rep that has this other fault (it confounds the measure)
     view: bool  # a problem with the camera's view, not a fault of the movement
     unjudged_reason: str  # view cues: why the cues of a rep cannot be judged while this one applies
+    # How far past its limit a value must be for the fault to be said: the pose model's error on
+    # this measure. Nearer the limit the cue is left unjudged ("too close to call"), not said.
+    margin: float = 0.0
 
     def fails(self, value: float) -> bool:
         return (self.below is not None and value < self.below) or (
             self.above is not None and value > self.above)
+
+    def fails_clearly(self, value: float) -> bool:
+        return (self.below is not None and value < self.below - self.margin) or (
+            self.above is not None and value > self.above + self.margin)
+
+    def limit(self, value: float) -> float:
+        """The threshold `value` is past (the nearer one when it is past neither)."""
+        if self.below is not None and (self.above is None or value < self.below):
+            return self.below
+        return self.above if self.above is not None else math.nan
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,11 @@ class ExerciseSpec:
                 return cue
         raise KeyError(name)
 
+    def cue_label(self, name: str) -> str:
+        """What a cue measures, in the person's words ("shoulder-hip-knee", "hold at the top")."""
+        measure = self.cue(name).measure or ""
+        return self.measures[measure].label if measure in self.measures else self.messages[f"metric_{measure}"]
+
 
 SPECS_ENV = "FORMCHECK_SPECS_DIR"  # another folder of exercise specs
 
@@ -154,9 +173,11 @@ def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
 
 
 def common_data(folder: Path | None = None) -> dict[str, Any]:
-    """`_common.toml`: the cues and messages every exercise shares."""
+    """`_common.toml`: the cues and messages every exercise shares; a folder without one (a
+    physiotherapist's own exercise) shares the bundled one."""
     common = (folder or specs_dir()) / "_common.toml"
-    return read_toml(common) if common.is_file() else {}
+    bundled = Path(__file__).resolve().parent.parent / "exercise_specs" / "_common.toml"
+    return read_toml(common if common.is_file() else bundled)
 
 
 def common_messages(folder: Path | None = None) -> dict[str, str]:
@@ -260,7 +281,10 @@ def _parse_cue(r: Reader, measure_name, target: float | None) -> CueSpec:
     unless = r.text("unless", None) if when != "always" else None
     view = r.get("view", bool, "true or false", False)
     reason = r.text("unjudged_reason") if view else ""
+    margin = r.number("margin", 0.0) if when != "always" else 0.0
+    if margin < 0:
+        raise r.fail("margin", "a number of zero or more", margin)
     cue = CueSpec(r.text("name"), message, explain, when, measure, stat, below, above, persist_s,
-                  r.text("joint", None), unless, view, reason)
+                  r.text("joint", None), unless, view, reason, margin)
     r.done()
     return cue

@@ -30,8 +30,9 @@ def _frame(t: float, near: dict[str, tuple[float, float]], side: str = "left") -
 def bridge_pose(t: float, lift: float, top: str = "good", side: str = "left") -> PoseFrame:
     """Supine bridge seen from the side, `lift` 0 (on the floor) .. 1 (top of the rep).
 
-    top: "good" ends on the straight shoulder-knee line, "low" 30 degrees short of it, "high"
-    above it, "feet_far" straight but with the feet slid out (knee about 130 degrees).
+    top: "good" ends on the straight shoulder-knee line, "low" 30 degrees short of it, "near_low"
+    just past the limit (within its margin), "high" above it, "feet_far" straight but with the
+    feet slid out (knee about 130 degrees).
     """
     shoulder = np.array([100.0, FLOOR_Y - 10])
     knee, ankle = np.array([330.0, 170.0]), np.array([345.0, FLOOR_Y - 8])
@@ -40,7 +41,7 @@ def bridge_pose(t: float, lift: float, top: str = "good", side: str = "left") ->
     rest_hip = np.array([230.0, FLOOR_Y - 12])
     # The hip on the shoulder-knee line (a straight bridge) at x = 230:
     line_y = shoulder[1] + (knee[1] - shoulder[1]) * (230 - shoulder[0]) / (knee[0] - shoulder[0])
-    top_y = {"good": line_y, "feet_far": line_y, "low": line_y + 30, "high": line_y - 22}[top]
+    top_y = {"good": line_y, "feet_far": line_y, "low": line_y + 30, "near_low": line_y + 21, "high": line_y - 22}[top]
     hip = np.array([230.0, rest_hip[1] + lift * (top_y - rest_hip[1])])
     near = {"shoulder": shoulder, "hip": hip, "knee": knee, "ankle": ankle,
             "heel": ankle + (8, 6), "foot_index": ankle + (20, 4), "ear": shoulder - (40, 6),

@@ -65,6 +65,31 @@ def test_a_verdict_against_the_persons_best_is_provisional_until_the_end():
     assert [r.faults for r in engine.reps] == [["shoulders_hunched"], []]
 
 
+@pytest.mark.parametrize(("hip_line", "faults", "unjudged"), [
+    (155.0, ["hips_too_low"], []),  # clearly short of the line: said
+    (162.0, [], [{"cue": "hips_too_low", "reason": "too close to its limit to be sure (162 deg against 165 deg)"}]),
+    (170.0, [], []),  # within the limit
+])
+def test_a_fault_is_said_only_when_clearly_past_its_limit(hip_line, faults, unjudged):
+    stream = bridge_stream([0.4])
+    stream = [(t, v | {"hip_line": hip_line}) if v["hip_lift"] > 0.3 else (t, v) for t, v in stream]
+    engine, per_frame = events_per_frame("glute_bridge", stream)
+    (rep,) = engine.reps
+    assert (rep.faults, rep.unjudged) == (faults, unjudged)
+    assert [e.name for ev in per_frame for e in ev if e.kind == "cue"] == faults  # nothing else spoken
+
+
+def test_a_ratio_to_the_persons_best_near_its_limit_is_left_unjudged():
+    # Rep 1 relaxed; rep 2's ear gap is 0.805 of it: past 0.82, not past 0.82 - margin.
+    stream = frames([still(1.5, head_pitch=-15.0, ear_gap=0.3)] + cat_cow_rep(ear_gap=0.3)
+                    + cat_cow_rep(ear_gap=0.3 * 0.805), CAT_COW_BASE | {"ear_gap": 0.3})
+    engine, _ = events_per_frame("cat_cow", stream)
+    engine.finish(stream[-1][0])
+    assert [r.faults for r in engine.reps] == [[], []]
+    assert engine.reps[1].unjudged == [{"cue": "shoulders_hunched",
+                                        "reason": "too close to its limit to be sure (0.805 against 0.82)"}]
+
+
 def test_a_lone_rep_is_not_judged_against_itself():
     stream = frames([still(1.5, head_pitch=-15.0)] + cat_cow_rep(ear_gap=0.25), CAT_COW_BASE)
     engine, _ = events_per_frame("cat_cow", stream)

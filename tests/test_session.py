@@ -54,6 +54,24 @@ def test_a_faulty_top_is_still_a_rep_with_its_fault(top, cue):
     assert rep.start_s <= warning.start_s < warning.end_s <= rep.end_s
 
 
+def test_a_top_just_past_the_limit_is_shown_and_reported_as_not_judged():
+    spec = load_spec("glute_bridge")
+    session = Session(spec, SIZE)
+    notes = {}
+    for t, lift, top in bridge_reps(["good", "near_low", "good"]):
+        notes[round(t, 2)] = session.update(bridge_pose(t, lift, top)).unjudged_note
+    session.finish()
+    reps = session.results().reps
+    assert [r.faults for r in reps] == [[], [], []]
+    assert [u["cue"] for u in reps[1].unjudged] == ["hips_too_low"]
+    assert reps[1].unjudged[0]["reason"].startswith("too close to its limit to be sure (16")
+    shown = sorted(t for t, note in notes.items() if note)
+    assert set(notes[t] for t in shown) == {"Rep 2: could not judge the shoulder-hip-knee"}
+    # from the end of rep 2, for a few seconds, never after rep 3 ended
+    assert shown[0] == pytest.approx(reps[1].end_s, abs=0.05)
+    assert shown[-1] < reps[2].end_s
+
+
 def test_no_hold_at_top():
     engine = run(bridge_reps(["good"] * 3, hold_overrides={1: 0.0}))
     assert [r.faults for r in engine.reps] == [[], ["no_hold_at_top"], []]

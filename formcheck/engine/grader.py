@@ -29,6 +29,8 @@ class Grader:
         self.best: dict[str, float] = {}  # per cue: the largest value of a clean rep so far
         # A view problem over most of the top: the cues judged there cannot be, and say why.
         self.view_cues = [c for c in spec.cues if c.view and c.when == "always"]
+        self.units = {name: m.unit for name, m in spec.measures.items()} | {"hold_s": "s"}
+        self.too_close_text = spec.messages["too_close"].replace("{value}", "{0}").replace("{limit}", "{1}")
 
     def grade(self, cycle: Cycle, live: bool = False) -> Verdict:
         """`live`: only what can be judged while the top is still going on."""
@@ -51,9 +53,16 @@ class Grader:
                 value = self._top_value(cue, cycle, verdict.metrics, live)
                 if STATISTICS[cue.stat].relative_to_best:
                     verdict.provisional.add(cue.name)
-            if math.isfinite(value) and cue.fails(value):
+            if math.isfinite(value) and cue.fails_clearly(value):
                 verdict.faults.append(cue.name)
+            elif math.isfinite(value) and cue.fails(value):
+                verdict.unjudged[cue.name] = self.too_close(cue, value)
         return verdict
+
+    def too_close(self, cue: CueSpec, value: float) -> str:
+        unit = "" if STATISTICS[cue.stat].relative_to_best else self.units.get(cue.measure or "", "")
+        shown = (f"{x:.3g}{' ' + unit if unit else ''}" for x in (value, cue.limit(value)))
+        return self.too_close_text.format(*shown)
 
     def _top_value(self, cue: CueSpec, cycle: Cycle, metrics: dict[str, float], live: bool) -> float:
         name = cue.measure or ""
@@ -111,7 +120,11 @@ class Grader:
                 continue
             ratio = raw / best
             metrics[f"{metric_key(cue)}_{cue.stat}"] = round(ratio, 3)
-            failing = cue.fails(ratio)
+            failing = cue.fails_clearly(ratio)
+            if cue.fails(ratio) and not failing:
+                unjudged[cue.name] = self.too_close(cue, ratio)
+            else:
+                unjudged.pop(cue.name, None)
             if failing and cue.name not in faults:
                 faults.append(cue.name)
                 added.append(cue.name)
