@@ -13,7 +13,7 @@ from tests.test_engine_exercises import CAT_COW_BASE, LUNGE_BASE, cat_cow_rep, f
 
 FPS = 30.0
 VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
-BRIDGE_POSITION = {"face_up": 0.2, "torso_tilt": 80.0, "thigh_tilt": 45.0}  # lying on the back, knees bent
+BRIDGE_POSITION = {"face_up": 0.2, "torso_tilt": 80.0, "thigh_tilt": 45.0, "shin_drop": 0.9}  # on the back, knees bent
 
 
 def bridge_stream(lifts: list[float], top_s: float = 2.0, base: dict | None = None) -> list[tuple[float, dict]]:
