@@ -182,6 +182,8 @@ def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         rows.append({"index": item["index"], "side": side, "start_s": item["start_s"],
                      "end_s": item["end_s"], "seconds": item.get("seconds", item.get("hold_s", 0.0)),
                      "good_form_s": item.get("good_form_s"), "faults": faults,
+                     "unjudged": [f"Could not judge the {spec.cue_label(u['cue'])}: {u['reason']}"
+                                  for u in item.get("unjudged", [])],
                      "picture": pictures.get(item["index"])})
     return templates.get_template("session.html.j2").render(
         title=f"{spec.name}: formcheck report", spec=spec, report=report, verdict=verdict(report, spec),

@@ -118,6 +118,16 @@ def test_view_warnings_and_an_unseen_body_are_said_in_words():
     assert "the judged joints were never seen" in html
 
 
+def test_what_a_rep_could_not_judge_is_on_its_card():
+    spec = load_spec("glute_bridge")
+    report, series = bridge_report(["good", "near_low"])
+    html = session_html(report, spec, series)
+    card = html.split("<b>Rep 2</b>")[1].split("</div>")[0]
+    assert re.search(r'<span class="good">good</span>.*Could not judge the shoulder-hip-knee: too close to '
+                     r"its limit to be sure \(16\d deg against 165 deg\)", card, re.S)
+    assert "Could not judge" not in html.split("<b>Rep 2</b>")[0].split("<b>Rep 1</b>")[1]
+
+
 def test_a_hold_exercise_without_sides_from_its_spec_alone(tmp_path):
     from formcheck.html_progress import progress_html
     from formcheck.report import build_report, measure_series
