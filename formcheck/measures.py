@@ -187,5 +187,8 @@ class MeasureComputer:
                 values[name] = float("nan")
                 continue
             pts = [self.point(frame, p) for p in m.points]
-            values[name] = MEASURE_KINDS[m.kind].compute(*pts)
+            value = MEASURE_KINDS[m.kind].compute(*pts)
+            if m.plausible and not m.plausible[0] <= value <= m.plausible[1]:
+                value = float("nan")
+            values[name] = value
         return values

@@ -30,6 +30,9 @@ class MeasureSpec:
     points: tuple[str, ...]
     label: str
     unit: str  # "deg" or "" (a ratio of body lengths)
+    # What a body can show: a reading outside is a pose estimate gone wrong (legs mixed up), not
+    # a measure, and is dropped.
+    plausible: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,12 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         if len(points) != MEASURE_KINDS[kind].n_points:
             raise r.fail("points", f"{MEASURE_KINDS[kind].n_points} landmark names for kind "
                          f"'{kind}'", list(points))
-        measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""))
+        plausible = r.get("plausible", list, "two numbers [lowest, highest]", None)
+        if plausible is not None and not (len(plausible) == 2 and all(
+                isinstance(x, int | float) and math.isfinite(x) for x in plausible) and plausible[0] < plausible[1]):
+            raise r.fail("plausible", "two numbers [lowest, highest]", plausible)
+        measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""),
+                                     tuple(float(x) for x in plausible) if plausible else None)
         r.done()
 
     def measure_name(r: Reader, key: str, default: Any = ...) -> str:

@@ -149,3 +149,13 @@ def test_lunge_passing_through_the_stretch_is_not_a_hold():
     stream = frames([still(1.0), (1.0, {"rear_thigh": (3.0, 30.0)}), (1.0, {"rear_thigh": (30.0, 3.0)}),
                      still(2.0)], LUNGE_BASE)
     assert run("deep_lunge_hip_flexor", stream).holds == []
+
+
+def test_a_lunge_hold_whose_front_shin_is_never_measured_is_not_judged_on_it():
+    # The pose model mixed the legs up over the whole stretch: no believable front shin.
+    stream = frames([still(1.0)] + hold(21.0, shin=float("nan")), LUNGE_BASE)
+    engine = run("deep_lunge_hip_flexor", stream)
+    (only,) = engine.holds
+    assert only.faults == []
+    assert only.unjudged == [{"cue": "front_knee_not_over_ankle",
+                              "reason": "it could not be measured (joints hidden, or the pose estimate was off)"}]

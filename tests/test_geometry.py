@@ -87,3 +87,18 @@ def test_one_euro_restarts_after_missing_values():
 def test_one_euro_rejects_bad_parameters():
     with pytest.raises(ValueError, match="min_cutoff"):
         OneEuroFilter(min_cutoff=0)
+
+
+def test_a_reading_outside_what_a_body_can_do_is_dropped():
+    import dataclasses
+
+    from formcheck.measures import MeasureComputer
+    from formcheck.specs import load_spec
+    from tests.builders import bridge_pose
+
+    spec = load_spec("glute_bridge")
+    line = dataclasses.replace(spec.measures["hip_line"], plausible=(100.0, 170.0))
+    computer = MeasureComputer(dataclasses.replace(spec, measures=spec.measures | {"hip_line": line}))
+    resting, straight = (computer(bridge_pose(0.0, lift), (640, 480))["hip_line"] for lift in (0.0, 1.0))
+    assert 100 < resting < 170
+    assert math.isnan(straight)  # 180 at the top: outside [100, 170]

@@ -70,6 +70,8 @@ def _edit(folder: Path, old: str, new: str) -> None:
          r"cues\[\d+\]\.persist_s: expected no such option here"),
         ("below = 1.0", 'below = "target_s"', r"cues\[\d+\]\.below: expected a number \('target_s' needs"),
         ('[display]', '[hold]\ndrive = "hip_lift"\n\n[display]', r"hold: expected no such option here"),
+        ('label = "shoulder-hip-knee"', 'label = "shoulder-hip-knee"\nplausible = [200, 100]',
+         r"measures\.hip_line\.plausible: expected two numbers \[lowest, highest\], got \[200, 100\]"),
         ("margin = 5", "margin = -1", r"cues\[\d+\]\.margin: expected a number of zero or more, got -1"),
         ("margin = 5", 'margin = "wide"', r"cues\[\d+\]\.margin: expected a number, got 'wide'"),
     ],

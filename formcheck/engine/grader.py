@@ -30,6 +30,7 @@ class Grader:
         # A view problem over most of the top: the cues judged there cannot be, and say why.
         self.view_cues = [c for c in spec.cues if c.view and c.when == "always"]
         self.units = {name: m.unit for name, m in spec.measures.items()} | {"hold_s": "s"}
+        self.messages = spec.messages
         self.too_close_text = spec.messages["too_close"].replace("{value}", "{0}").replace("{limit}", "{1}")
 
     def grade(self, cycle: Cycle, live: bool = False) -> Verdict:
@@ -53,9 +54,12 @@ class Grader:
                 value = self._top_value(cue, cycle, verdict.metrics, live)
                 if STATISTICS[cue.stat].relative_to_best:
                     verdict.provisional.add(cue.name)
-            if math.isfinite(value) and cue.fails_clearly(value):
+            if not math.isfinite(value):
+                if cue.when == "top" and cue.measure in self.units:
+                    verdict.unjudged[cue.name] = self.messages["not_measured"]
+            elif cue.fails_clearly(value):
                 verdict.faults.append(cue.name)
-            elif math.isfinite(value) and cue.fails(value):
+            elif cue.fails(value):
                 verdict.unjudged[cue.name] = self.too_close(cue, value)
         return verdict
 
