@@ -57,18 +57,22 @@ def test_live_window_draws_the_overlay_and_saves_the_right_count(display, tmp_pa
          "--source", str(SAMPLES / f"{name}.mp4"), "--realtime", "--json", str(report_path),
          "--no-voice", "--model", "lite"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "DISPLAY": display})
-    time.sleep(9)  # mid-clip: a rep is under way
-    shot = tmp_path / "screen.png"
-    subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 0, stderr
     import cv2
 
-    screen = cv2.imread(str(shot))[:, :, ::-1]  # RGB
-    good_green = np.all(np.abs(screen.astype(int) - (60, 220, 90)) < 12, axis=-1)
-    assert good_green.sum() > 30, "no green joints or counters drawn in the window"
-    panel_white = np.all(screen[:80, :300] > 240, axis=-1)  # the big counter text, top left
-    assert panel_white.sum() > 200
+    # Mid-clip, a rep under way: a few screenshots, as a loaded machine may show a frame late.
+    time.sleep(6)
+    greens, whites = [], []
+    for i in range(5):
+        shot = tmp_path / f"screen{i}.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
+        screen = cv2.imread(str(shot))[:, :, ::-1]  # RGB
+        greens.append(int(np.all(np.abs(screen.astype(int) - (60, 220, 90)) < 12, axis=-1).sum()))
+        whites.append(int(np.all(screen[:80, :300] > 240, axis=-1).sum()))  # the big counter text, top left
+        time.sleep(1.0)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert max(greens) > 30, f"no green joints or counters drawn in the window: {greens}"
+    assert max(whites) > 200, whites
     report = json.loads(report_path.read_text())
     assert report["rep_count"] == len(labels(name)["reps"])
     assert report["live"]["processed_fps"] > 5
