@@ -110,7 +110,9 @@ def test_ctrl_c_writes_a_partial_report(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "COLUMNS": "120"},
     )
-    time.sleep(6)  # model loaded, some frames analysed
+    deadline = time.monotonic() + 60  # until frames are being analysed (the model loaded), however slow the machine
+    while time.monotonic() < deadline and not (out_video.exists() and out_video.stat().st_size > 20_000):
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
