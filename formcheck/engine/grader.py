@@ -31,7 +31,6 @@ class Grader:
         self.view_cues = [c for c in spec.cues if c.view and c.when == "always"]
         self.units = {name: m.unit for name, m in spec.measures.items()} | {"hold_s": "s"}
         self.messages = spec.messages
-        self.too_close_text = spec.messages["too_close"].replace("{value}", "{0}").replace("{limit}", "{1}")
 
     def grade(self, cycle: Cycle, live: bool = False) -> Verdict:
         """`live`: only what can be judged while the top is still going on."""
@@ -55,7 +54,7 @@ class Grader:
                 if STATISTICS[cue.stat].relative_to_best:
                     verdict.provisional.add(cue.name)
             if not math.isfinite(value):
-                if cue.when == "top" and cue.measure in self.units:
+                if cue.when == "top":
                     verdict.unjudged[cue.name] = self.messages["not_measured"]
             elif cue.fails_clearly(value):
                 verdict.faults.append(cue.name)
@@ -65,8 +64,8 @@ class Grader:
 
     def too_close(self, cue: CueSpec, value: float) -> str:
         unit = "" if STATISTICS[cue.stat].relative_to_best else self.units.get(cue.measure or "", "")
-        shown = (f"{x:.3g}{' ' + unit if unit else ''}" for x in (value, cue.limit(value)))
-        return self.too_close_text.format(*shown)
+        value_text, limit_text = (f"{x:.3g}{' ' + unit if unit else ''}" for x in (value, cue.limit(value)))
+        return self.messages["too_close"].replace("{value}", value_text).replace("{limit}", limit_text)
 
     def _top_value(self, cue: CueSpec, cycle: Cycle, metrics: dict[str, float], live: bool) -> float:
         name = cue.measure or ""
