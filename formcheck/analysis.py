@@ -74,7 +74,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             for decoded, (t, rgb) in enumerate(prefetch(video.frames()), 1):
                 if keep and not keep(t):
                     continue
-                with stop_signals.one_frame():
+                with stop_signals.uninterrupted():
                     pose = landmarker.detect(rgb, t)
                     state = session.update(pose, cut=cuts(rgb))
                     if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):

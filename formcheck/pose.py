@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck import stop_signals
 from formcheck.errors import FormcheckError
 
 N_LANDMARKS = 33
@@ -227,13 +228,16 @@ class PoseEstimator:
         from mediapipe.tasks.python import vision
 
         try:
-            with quiet_stderr():
+            with stop_signals.uninterrupted(), quiet_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(self._options)
                 # The first frame initialises the delegates, which log too.
                 self._landmarker.detect_for_video(_image(np.zeros((64, 64, 3), np.uint8)), 0)
         except (RuntimeError, ValueError) as exc:
             self.close()
             raise FormcheckError(f"pose model {self.path} could not be loaded ({exc}); {REBUILD_HINT}") from None
+        except KeyboardInterrupt:  # a stop that waited for the load: nothing left open behind it
+            self.close()
+            raise
         self._last_ms = 0
         self._quiet_until_pose = True
 

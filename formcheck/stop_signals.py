@@ -13,8 +13,8 @@ from contextlib import contextmanager
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 caught: list[int] = []
 _working = False
-_in_frame = False
-_stop_after_frame = False
+_in_step = False
+_stop_after_step = False
 
 
 def _on_signal(signum: int, _frame) -> None:
@@ -29,10 +29,10 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def _stop() -> None:
-    global _stop_after_frame
-    if _in_frame and not _stop_after_frame:
-        _stop_after_frame = True
-    else:  # outside a frame, or asked twice
+    global _stop_after_step
+    if _in_step and not _stop_after_step:
+        _stop_after_step = True
+    else:  # outside a step, or asked twice
         raise KeyboardInterrupt
 
 
@@ -64,16 +64,20 @@ def working():
 
 
 @contextmanager
-def one_frame():
-    """One frame analysed and written whole; a stop meanwhile raises KeyboardInterrupt after it."""
-    global _in_frame, _stop_after_frame
-    _in_frame, _stop_after_frame = True, False
+def uninterrupted():
+    """A step done whole (a frame analysed and written, a model loaded); a stop meanwhile raises
+    KeyboardInterrupt after it."""
+    global _in_step, _stop_after_step
+    if _in_step:  # inside a step already: it is that step that ends whole
+        yield
+        return
+    _in_step, _stop_after_step = True, False
     try:
         yield
     finally:
-        _in_frame = False
-    if _stop_after_frame:
-        _stop_after_frame = False
+        _in_step = False
+    if _stop_after_step:
+        _stop_after_step = False
         raise KeyboardInterrupt
 
 

@@ -17,7 +17,7 @@ def run_frames(signum: int, stop_at: int, frames: int = 5) -> tuple[list[int], l
     def work():
         with stop_signals.working():
             for i in range(frames):
-                with stop_signals.one_frame():
+                with stop_signals.uninterrupted():
                     analysed.append(i)
                     if i == stop_at:
                         os.kill(os.getpid(), signum)
@@ -57,3 +57,20 @@ def test_handlers_are_given_back():
     before = signal.getsignal(signal.SIGTERM)
     run_frames(signal.SIGTERM, stop_at=1)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+
+def test_a_step_inside_a_step_ends_with_the_outer_one():
+    done: list[str] = []
+
+    @stop_signals.handled
+    def work():
+        with stop_signals.working(), stop_signals.uninterrupted():
+            with stop_signals.uninterrupted():  # loading the model inside a frame, say
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("inner")
+            done.append("outer")
+
+    with pytest.raises(KeyboardInterrupt):
+        work()
+    assert done == ["inner", "outer"]
