@@ -22,12 +22,12 @@ import pickle
 from collections import defaultdict
 from pathlib import Path
 
-from formcheck.pose import PoseEstimator
-from formcheck.report import build_report
-from formcheck.scene import CutDetector
-from formcheck.session import Session
-from formcheck.sources import VideoFile
-from formcheck.specs import load_spec
+from formcheck.analysis.session import Session
+from formcheck.pose.landmarker import PoseEstimator
+from formcheck.reports.report import build_report
+from formcheck.spec.specs import load_spec
+from formcheck.video.cuts import CutDetector
+from formcheck.video.files import VideoFile
 
 
 def poses(clip: Path, model: str, cache: Path | None) -> tuple:

@@ -34,7 +34,7 @@ DEFAULT_CLIPS = ["bridge_cut_off", "bridge_end_on", "bridge_az30", "prone_body2_
 
 def formcheck(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "formcheck.cli", *args], env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], env=env, capture_output=True, text=True)
 
 
 def load() -> str:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.measures import MEASURE_KINDS
-from formcheck.pose import Landmark
-from formcheck.sources import VideoFile
+from formcheck.analysis.measures import MEASURE_KINDS
+from formcheck.pose.landmarker import Landmark
+from formcheck.video.files import VideoFile
 
 
 def back_bulge(mask: np.ndarray, shoulder: np.ndarray, hip: np.ndarray) -> float:
@@ -45,7 +45,7 @@ def analyse(clip: Path) -> list[tuple[list[str], float, float]]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from formcheck.pose import resolve_model
+    from formcheck.pose.landmarker import resolve_model
 
     truth = json.loads(clip.with_suffix(".json").read_text())
     side = truth["camera"]["side_facing_camera"]
@@ -54,7 +54,7 @@ def analyse(clip: Path) -> list[tuple[list[str], float, float]]:
     video = VideoFile(clip)
     w, h = video.info.width, video.info.height
     times, pitch, bulge = [], [], []
-    head_pitch = MEASURE_KINDS["head_pitch"].compute
+    head_pitch = MEASURE_KINDS["head_pitch"]
     with vision.PoseLandmarker.create_from_options(options) as landmarker:
         for i, (t, rgb) in enumerate(video.frames()):
             result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), i * 33 + 1)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from formcheck.live import LiveOptions, run_live
-from formcheck.live_sources import RealtimeFileSource
+from formcheck.coach.live import LiveOptions, run_live
+from formcheck.video.live_sources import RealtimeFileSource
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLIP = ROOT / "sample_videos" / "bridge_640x480.mp4"

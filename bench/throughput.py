@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from formcheck.analysis import analyze_video
-from formcheck.pose import PoseEstimator
-from formcheck.sources import VideoFile
-from formcheck.specs import load_spec
+from formcheck.analysis.pipeline import analyze_video
+from formcheck.pose.landmarker import PoseEstimator
+from formcheck.spec.specs import load_spec
+from formcheck.video.files import VideoFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLIP = ROOT / "sample_videos" / "bridge_fast_good.mp4"

@@ -24,10 +24,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from formcheck import analysis
-from formcheck.pose import quiet_stderr, resolve_model
-from formcheck.sources import VideoFile
-from formcheck.specs import load_spec
+from formcheck.analysis import pipeline as analysis
+from formcheck.pose.landmarker import quiet_stderr, resolve_model
+from formcheck.spec.specs import load_spec
+from formcheck.video.files import VideoFile
 
 ROOT = Path(__file__).resolve().parent.parent
 ONE_PERSON = ROOT / "sample_videos" / "bridge_fast_good.mp4"

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from formcheck.pose import N_LANDMARKS, Landmark, PoseFrame
+from formcheck.pose.landmarker import N_LANDMARKS, Landmark, PoseFrame
 
 FLOOR_Y = 300.0
 
@@ -80,3 +80,52 @@ def bridge_reps(tops: list[str], fps: float = 30.0, up_s: float = 1.2, top_s: fl
             samples.append((t, lift, top))
             t += dt
     return samples
+
+
+# Measure streams: (t, {measure: value}) frames for the engine, one exercise's base values each.
+FPS = 30.0
+
+
+def frames(segments, base):
+    """segments: (seconds, {measure: (from, to)}) pieces, eased; `base` fills the other measures."""
+    t, out = 0.0, []
+    for seconds, moves in segments:
+        n = max(1, round(seconds * FPS))
+        for i in range(n):
+            u = eased(i / n)
+            values = dict(base) | {k: a + (b - a) * u for k, (a, b) in moves.items()}
+            out.append((t, values))
+            t += 1 / FPS
+    return out
+
+
+def still(seconds, **values):
+    return (seconds, {k: (v, v) for k, v in values.items()})
+
+
+def cat_cow_rep(depth=1.0, ear_gap=0.35, arm=2.0):
+    neutral, cow, cat = -15.0, -15.0 + 55 * depth, -15.0 - 40 * depth
+    base = dict(ear_gap=ear_gap, arm_tilt=arm)
+    return [
+        (1.5, {"head_pitch": (neutral, cow)} | {k: (v, v) for k, v in base.items()}),
+        still(0.8, head_pitch=cow, **base),
+        (2.0, {"head_pitch": (cow, cat)} | {k: (v, v) for k, v in base.items()}),
+        still(1.5, head_pitch=cat, **base),
+        (1.2, {"head_pitch": (cat, neutral)} | {k: (v, v) for k, v in base.items()}),
+        still(0.8, head_pitch=neutral, **base),
+    ]
+
+
+CAT_COW_BASE = {"head_pitch": -15.0, "arm_tilt": 2.0, "thigh_tilt": 2.0, "ear_gap": 0.35, "face_up": -0.1,
+                "torso_tilt": 80.0, "knee": 90.0}
+
+
+LUNGE_BASE = {"rear_thigh": 3.0, "front_knee": 90.0, "front_shin": 2.0, "torso_lean": 2.0}
+
+
+def hold(seconds, leg=1.0, lean=2.0, shin=26.0):
+    sink = (2.5, {"rear_thigh": (3.0, 32.0), "front_shin": (2.0, shin), "front_leg": (leg, leg)})
+    held = (seconds, {"rear_thigh": (32.0, 32.0), "front_shin": (shin, shin), "torso_lean": (lean, lean),
+                      "front_leg": (leg, leg)})
+    back = (2.0, {"rear_thigh": (32.0, 3.0), "front_shin": (shin, 2.0), "front_leg": (leg, leg)})
+    return [sink, held, back, (2.0, {"front_leg": (leg, leg)})]

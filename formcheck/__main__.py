@@ -1,0 +1,5 @@
+"""`python -m formcheck`: the command line."""
+
+from formcheck.cli.main import main
+
+main()

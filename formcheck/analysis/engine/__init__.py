@@ -1,0 +1,6 @@
+"""Reps, holds and cues from a stream of measures: a cycle tracker, a grader and frame-wise cues
+(`cycle`, `grader`, `cues`), composed by `Engine` (`core`)."""
+
+from formcheck.analysis.engine.core import CueEpisode, Engine, Event, HoldRecord, NotCounted, RepRecord
+
+__all__ = ["CueEpisode", "Engine", "Event", "HoldRecord", "NotCounted", "RepRecord"]

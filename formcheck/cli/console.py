@@ -1,0 +1,116 @@
+"""What the command line says: one-line errors, the summary of a report in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from formcheck.reports import history
+from formcheck.reports.report import not_counted_message
+from formcheck.spec.specs import ExerciseSpec, load_spec
+from formcheck.spec.vocabulary import Mode
+
+out = Console()
+err = Console(stderr=True)
+
+
+def say_error(message: str) -> None:
+    one_line = " ".join(part.strip() for part in message.splitlines())  # MediaPipe's messages span lines
+    err.print(f"[bold red]error:[/] {escape(one_line)}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    say_error(message)
+    return typer.Exit(code=1)
+
+
+def _fmt_s(t: float) -> str:
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
+def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = None) -> None:
+    """The result in words. Every text from the user or a spec is escaped: `[` is not markup."""
+    console = console or out
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False)
+
+    def verdict(line: str, item: dict) -> None:
+        """A rep's or hold's verdict in words, and what could not be judged and why."""
+        faults = item["faults"]
+        words = f"[red]{escape('; '.join(spec.cue(f).message for f in faults))}[/]" if faults else "[green]good[/]"
+        say(line + words)
+        for u in item.get("unjudged", []):
+            say(f"    [yellow]could not judge the {escape(spec.cue_label(u['cue']))}: {escape(u['reason'])}[/]")
+
+    status = "" if report["complete"] else \
+        f" [yellow](partial result: {escape(report.get('incomplete_reason') or 'stopped early')})[/]"
+    say(f"[bold]{escape(spec.name)}[/] - {escape(report['source']['path'])}{status}")
+    if spec.mode is Mode.REPS:
+        say(f"Reps: [bold]{report['rep_count']}[/]   good form: [bold]{report['good_reps']}[/]")
+        for rep in report["reps"]:
+            verdict(f"  rep {rep['index']} at {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])}, "
+                    f"held {rep['hold_s']:.1f} s: ", rep)
+    else:
+        per_side = ", ".join(f"{spec.cycle.side_name(side)} {secs:.1f} s"
+                             for side, secs in report["side_totals"].items())
+        say(f"Holds: [bold]{len(report['holds'])}[/]" + (f"   per side: {escape(per_side)}" if per_side else ""))
+        for hold in report["holds"]:
+            side = f"{spec.cycle.side_name(hold['side'])}, " if spec.cycle.side_from else ""
+            verdict(f"  hold {hold['index']}, {escape(side)}{_fmt_s(hold['start_s'])}-"
+                    f"{_fmt_s(hold['end_s'])}: {hold['seconds']:.1f} s in the stretch, "
+                    f"{hold['good_form_s']:.1f} s with good form: ", hold)
+    for w in report["warnings"]:
+        if spec.cue(w["cue"]).view:
+            say(f"  [yellow]{_fmt_s(w['start_s'])}-{_fmt_s(w['end_s'])}: {escape(w['message'])}[/]")
+    for item in report.get("not_counted", []):
+        words = escape(not_counted_message(spec, item))
+        say(f"  [yellow]{_fmt_s(item['start_s'])}-{_fmt_s(item['end_s'])}: {words}[/]")
+    for note in report.get("notes", []):
+        say(f"  [yellow]{escape(note['message'])}[/]")
+    say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
+
+
+def print_routine(report: dict, console: Console | None = None) -> None:
+    """Each set done against its target, then each exercise's summary."""
+    say = (console or out).print
+    routine_info = report["routine"]
+    status = "" if report["complete"] else " [yellow](stopped early: partial result)[/]"
+    ended = "done" if routine_info["ended_by"] == "done" else f"ended early ({routine_info['ended_by']})"
+    say(f"[bold]{escape(routine_info['name'])}[/]: {ended}{status}", highlight=False)
+    for item in routine_info["steps"]:
+        target, done = item["target"], item["done"]
+        if "reps" in target:
+            did = f"{done['reps']} of {target['reps']} reps"
+        else:
+            did = ", ".join(f"{'hold' if side == 'None' else side} {n} of {target['holds_per_side']} "
+                            f"x {target['hold_s']:g} s (best {done['best_hold_s'][side]:.1f} s)"
+                            for side, n in done["holds_per_side"].items())
+        mark = "[green]target met[/]" if item["met"] else f"[yellow]ended: {item['ended_by']}[/]"
+        say(f"  {item['exercise']} set {item['set']}/{target['sets']}: {did}: {mark}", highlight=False)
+    for segment in report["segments"]:
+        if segment["exercise"] is not None:
+            print_summary(segment, load_spec(segment["exercise"]), console)
+    pain = routine_info["pain"]
+    said = {"before": pain["before"], "after": pain["after"]}
+    say("Pain: " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in said.items())
+        + "".join(f"; during {p['exercise']}: {p['rating']} ({p['then']})" for p in pain["during"]))
+
+
+def say_saved(session_id: int | None, console: Console | None = None) -> None:
+    if session_id is not None:
+        (console or out).print(f"Saved as session {session_id} in {escape(str(history.db_path()))}",
+                               highlight=False, soft_wrap=True)
+
+
+def session_html_text(report: dict, spec: ExerciseSpec, series: dict | None,
+                      session: history.StoredSession | None = None) -> str:
+    """The HTML report; each rep's picture comes from the recording when it is still at hand."""
+    from formcheck.render.stills import top_pictures
+    from formcheck.reports.html import session_html
+
+    source = Path(session.source if session and session.source else report["source"]["path"])
+    return session_html(report, spec, series, top_pictures(report, spec, source), session)

@@ -1,0 +1,101 @@
+"""`formcheck routine`: options in, the routine run, its report written and kept in the history."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from formcheck import stop_signals
+from formcheck.cli.console import err, fail, out, print_routine, say_error, say_saved
+from formcheck.errors import FormcheckError
+from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
+from formcheck.reports import history
+from formcheck.reports.outputs import Output, plan_outputs, write_each
+from formcheck.reports.report import report_json
+from formcheck.video.files import VIDEO_SUFFIXES, check_video_path
+
+
+def routine_sources(sources: list[Path], exercises: int) -> list[Path]:
+    """One recording of the whole routine, or one clip per exercise (a folder's, by name)."""
+    if len(sources) == 1 and sources[0].is_dir():
+        clips = sorted(p for p in sources[0].iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+        if len(clips) != exercises:
+            raise FormcheckError(f"{sources[0]}: expected one video per exercise ({exercises}), found {len(clips)}")
+        return clips
+    if len(sources) not in (1, exercises):
+        raise FormcheckError(f"--source: give one recording of the whole routine or one per exercise "
+                             f"({exercises}), not {len(sources)}")
+    for path in sources:
+        check_video_path(path)
+    return sources
+
+
+@stop_signals.handled
+def routine_command(
+    routine_file: Annotated[str, typer.Option("--routine", help="A routine file, or a bundled routine's name.")]
+    = "back_pain",
+    camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
+    source: Annotated[list[Path] | None, typer.Option(
+        help="Play files as if they were the camera: one recording of the whole routine, a folder of one clip "
+        "per exercise (in name order), or --source once per exercise.")] = None,
+    realtime: Annotated[bool, typer.Option(help="With --source: frames at their own pace (slow processing "
+                                           "drops frames); --no-realtime takes every frame.")] = True,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Save the routine's report here (default: a new file under "
+        "~/.local/share/formcheck/sessions).")] = None,
+    voice: Annotated[bool, typer.Option(help="Speak the cues (espeak-ng).")] = True,
+    window: Annotated[bool, typer.Option(help="Show the window (--no-window: headless, questions in the "
+                                         "terminal).")] = True,
+    model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
+    pain_before: Annotated[int | None, typer.Option(min=0, max=10, help="Pain before (0-10): not asked.")] = None,
+    pain_after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after (0-10): not asked.")] = None,
+    keys: Annotated[str, typer.Option(hidden=True, help="Keys fed in (tests): 'p@4 7 s'.")] = "",
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
+) -> None:
+    """The guide's program: warm-up, each exercise with its target and live coaching, rests, pain check-ins.
+
+    Keys: p it hurts (stop), n next, b back, q or Esc ends, space pauses, m mutes.
+    """
+    from formcheck.coach.live import default_report_path
+    from formcheck.coach.routine import load_routine
+    from formcheck.coach.routine_run import RoutineOptions, run_routine
+    from formcheck.video.live_sources import CameraSource, FileSource, RealtimeFileSource
+
+    try:
+        plan = load_routine(routine_file)
+        clips = routine_sources(source, len(plan.steps)) if source else []
+        json_path = json_out or default_report_path(f"routine-{plan.id}")
+        if json_out is None:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+        (report_out,) = plan_outputs(clips[0] if len(clips) == 1 else None, [Output("--json", "report", json_path)])
+        resolve_model(model)
+        play = RealtimeFileSource if realtime else FileSource
+        makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
+        options = RoutineOptions(plan, model, voice, window, pain_before, pain_after, keys)
+        with stop_signals.working():
+            report = run_routine(options, makers)
+    except FormcheckError as exc:
+        raise fail(str(exc)) from None
+    if stop_signals.caught:
+        report["routine"]["ended_by"] = signal.Signals(stop_signals.caught[0]).name
+    failed = write_each([(report_out, report_json(report))])
+    summary = err if report_out.to_stdout else out
+    print_routine(report, summary)
+    if not failed and not report_out.to_stdout:
+        summary.print(f"Wrote report: {escape(str(json_path))}", highlight=False)
+    problems = [f"the source failed: {s['live']['error']}" for s in report["segments"] if s["live"].get("error")]
+    problems += [f"could not write the report {json_path}: {why}" for why in failed.values()]
+    for line in problems:
+        say_error(line)
+    if save:
+        pain = report["routine"]["pain"]
+        say_saved(history.save_session(report, "routine", name=plan.id, pain_before=pain["before"],
+                                       pain_after=pain["after"]), summary)
+    if stop_signals.caught:
+        raise typer.Exit(code=stop_signals.exit_code())
+    if problems:
+        raise typer.Exit(code=1)

@@ -1,0 +1,232 @@
+"""Live coaching: newest frame in, pose, session, overlay, window, voice; a report on the way out.
+
+Time is the source's own: camera frames carry their capture time, a file played in real time its
+timestamps. Processing never works through a backlog: the source keeps only the newest frame.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.recognize import ExerciseRecognizer
+from formcheck.analysis.session import Session, smoothing_filter
+from formcheck.analysis.setup_check import SetupCheck
+from formcheck.coach.loop import coach_loop
+from formcheck.coach.voice import Voice
+from formcheck.coach.window import close_window, open_window, screen_size, size_window
+from formcheck.pose.landmarker import PoseEstimator, PoseFrame, model_label
+from formcheck.render.overlay import BAD, GOOD
+from formcheck.reports.report import SCHEMA, build_report
+from formcheck.spec.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
+from formcheck.video.files import VideoInfo
+from formcheck.video.live_sources import LiveSource
+
+RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
+
+
+@dataclass
+class LiveOptions:
+    exercise: str  # an exercise id, or "auto"
+    model: str = "full"
+    voice: bool = True
+    window: bool = True
+    max_seconds: float | None = None  # stop after this long (benchmarks, demos)
+
+
+def default_report_path(exercise: str) -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return base / "formcheck" / "sessions" / f"{stamp}-{exercise}.json"
+
+
+@dataclass
+class LiveStats:
+    latencies: list[float] = field(default_factory=list)
+    processed: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def as_dict(self, dropped: int) -> dict:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        lat = np.array(self.latencies) * 1000 if self.latencies else np.array([np.nan])
+        return {"processed_fps": round(self.processed / elapsed, 2), "processed_frames": self.processed,
+                "dropped_frames": dropped, "latency_ms_p50": round(float(np.percentile(lat, 50)), 1),
+                "latency_ms_p95": round(float(np.percentile(lat, 95)), 1)}
+
+
+class LiveCoach:
+    def __init__(self, source: LiveSource, options: LiveOptions) -> None:
+        self.source, self.options = source, options
+        self.size = (source.width, source.height)
+        self.voice = Voice(enabled=options.voice)
+        self.auto = options.exercise == "auto"
+        self.recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()]) if self.auto else None
+        self.spec: ExerciseSpec | None = None if self.auto else load_spec(options.exercise)
+        self.session: Session | None = None
+        self.setup: SetupCheck | None = SetupCheck(self.spec) if self.spec else None
+        self.segments: list[dict] = []  # finished sessions of earlier exercises (auto mode)
+        self.messages = common_messages()
+        self.smoothing = smoothing_filter()  # once, for the recognizer, the setup check and the session
+        self.paused = False
+        self.frames_seen = self.frames_with_pose = 0  # every frame, before counting started too
+        self.stats = LiveStats()
+        self.end_reason = "stopped"
+        self.failed: str | None = None
+        self._announced_hold: set[int] = set()
+        self._recent: deque[PoseFrame] = deque()
+
+    # ---- control --------------------------------------------------------------------------
+    def _start_exercise(self, exercise: str, since: float) -> None:
+        """Auto mode: the posture named the exercise, so counting starts at once, from `since`."""
+        self._close_segment()
+        self.spec = load_spec(exercise)
+        self.setup = SetupCheck(self.spec)
+        self._start_session(since)
+        self.voice.say(self.spec.name, urgent=True)
+
+    def _start_session(self, since: float) -> None:
+        """A new count, fed the recent frames from `since` on: the reps of the last seconds count."""
+        assert self.spec is not None
+        self.session = Session(self.spec, self.size, smoothed=True)
+        for frame in self._recent:
+            if frame.t >= since:
+                self.session.update(frame)
+
+    def continue_from(self, previous: LiveCoach, since: float) -> None:
+        """Counting starts at once, from `since`, on the recent frames `previous` saw: this exercise was
+        recognised there (a routine following a switch), so the setup check is not needed."""
+        self._recent, self.smoothing = previous._recent, previous.smoothing
+        self._start_session(since)
+
+    def _close_segment(self) -> None:
+        if self.session is not None and self.session.frames:
+            self.session.finish()
+            self.segments.append(self._report_of(self.session))
+        self.session = None
+
+    def reset(self) -> None:
+        if self.spec is not None and self.session is not None:
+            self.session = Session(self.spec, self.size, smoothed=True)
+            self.voice.say(self.spec.messages["count_reset"], urgent=True)
+
+    # ---- the frame step -------------------------------------------------------------------
+    def smooth(self, frame: PoseFrame) -> PoseFrame:
+        if not frame.detected:
+            return frame
+        return PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
+
+    def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
+        """Advances one (smoothed) frame, all but the session update; returns the banner and colour."""
+        self.frames_seen += 1
+        self.frames_with_pose += frame.detected
+        self._recent.append(frame)
+        while self._recent[0].t < frame.t - RECENT_S:
+            self._recent.popleft()
+        if self.recognizer is not None:
+            switched = self.recognizer.update(frame, self.size)
+            if switched and (self.spec is None or switched != self.spec.id):
+                self._start_exercise(switched, self.recognizer.since)
+                return None, GOOD
+        if self.spec is None:
+            return self.messages["no_exercise"], BAD
+        if self.paused:
+            return self.spec.messages["paused"], BAD
+        if self.session is None:
+            assert self.setup is not None
+            if not self.setup.update(frame, self.size):
+                self.voice.say(self.setup.message)
+                return self.setup.message, BAD
+            assert self.setup.since is not None
+            self._start_session(self.setup.since)
+            self.voice.say(self.spec.messages["ready"])
+            return None, GOOD
+        return None, GOOD
+
+    def speak_events(self, state) -> None:
+        spec = self.spec
+        assert spec is not None
+        for event in state.events:
+            if event.kind == "rep":
+                self.voice.say(f"{event.index}")
+            elif event.kind == "hold":
+                sides_left = spec.cycle.side_from is not None and len(state.side_seconds) < 2
+                self.voice.say(spec.messages["hold_done_switch" if sides_left else "hold_done"])
+            elif event.kind == "cue" and event.index is None and not event.provisional:
+                self.voice.say(spec.cue(event.name).message, urgent=True)
+        if state.cues and state.phase in ("top", "down"):
+            self.voice.say(state.cues[0].message, urgent=True)
+        target = spec.cycle.target_s
+        if target and state.good_form_s >= target and state.holds_done not in self._announced_hold:
+            self._announced_hold.add(state.holds_done)
+            self.voice.say(spec.messages["target_reached"])
+
+    # ---- output ----------------------------------------------------------------------------
+    def _report_of(self, session: Session) -> dict:
+        info = VideoInfo(self.source.name, self.source.fps, session.frames,
+                         round(session.last_t, 3), self.size[0], self.size[1])
+        return build_report(session, info, model_label(self.options.model), complete=True)
+
+    def _nothing_recognised(self) -> dict:
+        """Auto mode that never saw an exercise: an honest empty report, no exercise made up."""
+        info = VideoInfo(self.source.name, self.source.fps, self.stats.processed, 0.0, self.size[0], self.size[1])
+        return {"schema": SCHEMA, "complete": True, "exercise": None, "source": info.as_dict(),
+                "model": model_label(self.options.model), "rep_count": 0, "good_reps": 0, "reps": [], "holds": [],
+                "warnings": [], "pose_coverage": 0.0, "side_totals": {}, "frames_analyzed": 0}
+
+    def report(self) -> dict:
+        if self.session is not None:
+            self.session.finish()
+            main = self._report_of(self.session)
+        elif self.segments:
+            main = self.segments.pop()
+        elif self.spec is not None:
+            main = self._report_of(Session(self.spec, self.size))
+        else:
+            main = self._nothing_recognised()
+        main["complete"] = self.failed is None
+        # what the camera saw over the whole run, not only since counting started
+        main["frames_seen"] = self.frames_seen
+        main["pose_coverage"] = round(self.frames_with_pose / self.frames_seen, 4) if self.frames_seen else 0.0
+        main["live"] = self.stats.as_dict(self.source.frames.dropped) | {"ended_by": self.end_reason}
+        if self.failed:
+            main["live"]["error"] = self.failed
+        if self.session is None and self.setup is not None and not self.segments:
+            main["live"]["waiting_for"] = self.setup.message  # what the setup check still asked for
+        if self.auto:
+            main["segments"] = self.segments
+        return main
+
+
+def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
+    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
+
+    The source is made after the window exists: see `sources._av`.
+    """
+    open_window(options.window)
+    try:
+        source = make_source()
+    except BaseException:
+        close_window(options.window)
+        raise
+    coach = LiveCoach(source, options)
+    with PoseEstimator(options.model) as estimator:
+        if options.window:
+            size_window(coach.size, screen_size())
+        source.start()
+        coach.stats = LiveStats()
+        try:
+            coach_loop(coach, source, estimator, options)
+        finally:
+            source.stop()
+            close_window(options.window)
+    report = coach.report()
+    report["voice"] = {"available": coach.voice.available, "problem": coach.voice.problem,
+                       "spoken": coach.voice.spoken}
+    return report

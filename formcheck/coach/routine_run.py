@@ -1,0 +1,257 @@
+"""The guided routine: a warm-up reminder, a pain check-in, each exercise through the live coach
+(setup check, overlay, voice) with its target and progress, rests between, a pain check-in at the end.
+
+Key p stops at once: the routine asks for a rating and offers to skip the exercise or end; it never
+goes on by itself after p. However it ends, the session so far is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.analysis.recognize import ExerciseRecognizer
+from formcheck.analysis.session import FrameState
+from formcheck.coach.live import LiveCoach, LiveOptions, LiveStats
+from formcheck.coach.loop import LoopHooks, coach_loop
+from formcheck.coach.routine import Progress, Routine, Step
+from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
+from formcheck.coach.voice import Voice
+from formcheck.coach.window import close_window, open_window
+from formcheck.pose.landmarker import PoseEstimator, PoseFrame, model_label
+from formcheck.render.overlay import BAD, GOOD, TEXT
+from formcheck.reports.report import SCHEMA
+from formcheck.video.live_sources import LiveSource
+
+STOPS = ("key", "ctrl-c", "window closed", "source failed")  # the routine ends with the exercise
+
+
+@dataclass
+class RoutineOptions:
+    routine: Routine
+    model: str = "full"
+    voice: bool = True
+    window: bool = True
+    pain_before: int | None = None
+    pain_after: int | None = None
+    keys: str = ""  # keys fed in by tests, see `routine_screen.ScriptedKeys`
+
+
+@dataclass
+class Stage:
+    step_index: int
+    set_number: int  # 1-based
+
+    def of(self, routine: Routine) -> Step:
+        return routine.steps[self.step_index]
+
+
+@dataclass
+class RoutineLog:
+    steps: list[dict] = field(default_factory=list)  # per set: target, done, how it ended
+    segments: list[dict] = field(default_factory=list)  # the per-exercise reports
+    rests: list[dict] = field(default_factory=list)
+    pain_during: list[dict] = field(default_factory=list)
+    pain_before: int | None = None
+    pain_after: int | None = None
+    end_reason: str = "done"
+
+
+class StageHooks(LoopHooks):
+    """One set in the live loop: the routine's strip under the picture, its keys, its target."""
+
+    def __init__(self, runner: RoutineRunner, stage: Stage, next_id: str | None) -> None:
+        self.runner, self.stage = runner, stage
+        self.step = stage.of(runner.routine)
+        self.progress = Progress(self.step)
+        self.started_t: float | None = None
+        # a camera or one recording of several exercises: the next exercise's position moves on to it
+        specs = {s.spec.id: s.spec for s in runner.routine.steps}
+        self.recognizer = ExerciseRecognizer(list(specs.values())) if runner.shared and next_id else None
+        self.next_id = next_id
+
+    def lines(self, counting: bool) -> list[tuple[str, tuple, bool]]:
+        routine, step, stage = self.runner.routine, self.step, self.stage
+        sets = f"  set {stage.set_number}/{step.sets}" if step.sets > 1 else ""
+        return [(f"{stage.step_index + 1}/{len(routine.steps)} {step.spec.name}{sets}", TEXT, True),
+                (step.spec.start_position if not counting else routine.say("target", target=step.target_text()),
+                 TEXT, False),
+                (self.progress.text(), GOOD, True), (routine.say("hint"), BAD, True)]
+
+    def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:
+        return self.runner.screen.compose(image, self.lines(coach.session is not None))
+
+    def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> bool:
+        self.started_t = frame.t if self.started_t is None else self.started_t
+        if key < 0:
+            key = self.runner.asker.scripted.due(frame.t - self.started_t)
+        if state is not None and coach.session is not None:
+            self.progress.update(state, coach.session)
+        ended = {ord("p"): "pain", ord("n"): "next", ord("b"): "back", ord("q"): "key"}.get(key)
+        if ended is None and self.progress.met:
+            ended = "target"
+            coach.voice.say(self.runner.routine.say("target_met"), urgent=True)
+        if ended is None and self.recognizer is not None and self.recognizer.update(frame, coach.size) == self.next_id:
+            ended = "moved on"
+            self.runner.handover = (coach, self.recognizer.since)
+        if ended is not None:
+            coach.end_reason = ended
+        return ended is not None
+
+
+class RoutineRunner:
+    def __init__(self, options: RoutineOptions, make_sources: list[Callable[[], LiveSource]]) -> None:
+        """`make_sources`: one source for the whole routine (a camera, one recording), or one per exercise."""
+        self.options, self.routine = options, options.routine
+        self.make_sources = make_sources
+        self.shared = len(make_sources) == 1
+        self.voice = Voice(enabled=options.voice)
+        self.screen = Screen(options.window)
+        self.asker = Asker(self.screen, self.routine, options.keys)
+        self.log = RoutineLog()
+        self.source: LiveSource | None = None
+        self._source_for: int | None = None  # the step whose clip is playing (one source per exercise)
+        self._estimator: PoseEstimator | None = None
+        self.source_names: list[str] = []
+        self.handover: tuple[LiveCoach, float] | None = None  # the coach that saw the next exercise begin, since
+
+    # ---- sources ---------------------------------------------------------------------------
+    def _use_source(self, step_index: int) -> None:
+        wanted = 0 if self.shared else step_index
+        if self.source is not None and self._source_for == wanted:
+            return
+        self._stop_source()
+        self.source = self.make_sources[wanted]()
+        self._source_for = wanted
+        self.source_names.append(self.source.name)
+        self._estimator = PoseEstimator(self.options.model)  # a fresh track (and clock) per clip
+        self.screen.size_for((self.source.width, self.source.height))
+        self.source.start()
+
+    def _stop_source(self) -> None:
+        if self.source is not None:
+            self.source.stop()
+            self.source = None
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+
+    # ---- the routine -----------------------------------------------------------------------
+    def run(self) -> dict:
+        open_window(self.options.window)
+        try:
+            self.screen.size_for(self.screen.size)  # until the first source says its size
+            self._run()
+        except RoutineEnded as ended:
+            self.log.end_reason = ended.reason
+        except KeyboardInterrupt:
+            self.log.end_reason = "ctrl-c"
+        finally:
+            self._stop_source()
+            close_window(self.options.window)
+        return self.report()
+
+    def _run(self) -> None:
+        routine, log, options = self.routine, self.log, self.options
+        stages = [Stage(i, n + 1) for i, step in enumerate(routine.steps) for n in range(step.sets)]
+        if self.shared:  # a camera that is not there is said at once; during the warm-up you see yourself
+            self._use_source(0)
+        if routine.warm_up:
+            self.voice.say(routine.warm_up)
+            self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source)
+        log.pain_before = options.pain_before if options.pain_before is not None else \
+            self.asker.pain(routine.say("pain_before"))
+        pos = 0
+        while pos < len(stages):
+            stage = stages[pos]
+            ended = self._exercise(stage, stages[pos + 1].of(routine).spec.id if pos + 1 < len(stages) else None)
+            if ended in STOPS:
+                log.end_reason = ended
+                return
+            if ended == "pain":
+                rating = self.asker.pain(routine.say("pain_during"))
+                choice = self.asker.choice(routine.say("pain_choice"), "se")
+                log.pain_during.append({"exercise": stage.of(routine).spec.id, "set": stage.set_number,
+                                        "rating": rating, "then": "skip" if choice == "s" else "end"})
+                if choice != "s":
+                    log.end_reason = "pain"
+                    log.pain_after = rating
+                    return
+            if ended == "back":
+                pos = max(pos - 1, 0)
+                continue
+            if ended in ("pain", "source ended") and not (ended == "source ended" and self.shared):
+                pos = next((k for k in range(pos, len(stages)) if stages[k].step_index > stage.step_index),
+                           len(stages))  # on to the next exercise: its clip, or after the pain
+            elif ended == "source ended":
+                log.end_reason = ended
+                break
+            else:
+                pos += 1
+            if pos < len(stages) and ended != "moved on":
+                self._rest(stage.of(routine).rest_s, stages[pos])
+        self.voice.say(routine.say("done"))
+        log.pain_after = options.pain_after if options.pain_after is not None else \
+            self.asker.pain(routine.say("pain_after"))
+
+    def _exercise(self, stage: Stage, next_id: str | None) -> str:
+        step = stage.of(self.routine)
+        self._use_source(stage.step_index)
+        assert self.source is not None and self._estimator is not None
+        options = LiveOptions(step.spec.id, self.options.model, voice=False, window=self.options.window)
+        coach = LiveCoach(self.source, options)
+        coach.voice = self.voice  # one voice for the whole routine
+        if self.handover is not None:
+            coach.continue_from(*self.handover)
+            self.handover = None
+        self.voice.say(self.routine.say("starting", exercise=step.spec.name, target=step.target_text()), urgent=True)
+        hooks = StageHooks(self, stage, next_id if next_id != step.spec.id else None)
+        coach.stats = LiveStats()
+        coach_loop(coach, self.source, self._estimator, options, hooks)
+        self.log.segments.append(coach.report())
+        self.log.steps.append({"exercise": step.spec.id, "set": stage.set_number, "target": step.target(),
+                               "done": hooks.progress.done(), "met": hooks.progress.met,
+                               "ended_by": coach.end_reason})
+        return coach.end_reason
+
+    def _rest(self, seconds: float, upcoming: Stage) -> None:
+        if seconds <= 0:
+            return
+        step = upcoming.of(self.routine)
+        started = time.monotonic()
+        routine = self.routine
+        upcoming_text = routine.say("next", exercise=step.spec.name, target=step.target_text())
+        self.asker.wait(seconds, "rest", f"{upcoming_text}. {step.spec.start_position}",
+                        self.source if self.shared else None)
+        self.log.rests.append({"before": step.spec.id, "planned_s": seconds,
+                               "rested_s": round(time.monotonic() - started, 1)})
+
+    # ---- the report ------------------------------------------------------------------------
+    def report(self) -> dict:
+        log, segments = self.log, self.log.segments
+        seen = sum(s.get("frames_seen", 0) for s in segments)
+        with_pose = sum(s.get("pose_coverage", 0.0) * s.get("frames_seen", 0) for s in segments)
+        side_totals: dict[str, float] = {}
+        for s in segments:
+            for side, secs in s.get("side_totals", {}).items():
+                side_totals[side] = round(side_totals.get(side, 0.0) + secs, 3)
+        return {
+            "schema": SCHEMA, "complete": log.end_reason not in ("ctrl-c", "window closed", "source failed"),
+            "exercise": None, "source": {"path": ", ".join(dict.fromkeys(self.source_names))},
+            "model": model_label(self.options.model),
+            "rep_count": sum(s["rep_count"] for s in segments), "good_reps": sum(s["good_reps"] for s in segments),
+            "reps": [], "holds": [], "warnings": [], "side_totals": side_totals,
+            "pose_coverage": round(with_pose / seen, 4) if seen else 0.0, "segments": segments,
+            "routine": {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
+                        "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
+                        "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during}},
+            "voice": {"available": self.voice.available, "problem": self.voice.problem,
+                      "spoken": self.voice.spoken},
+        }
+
+
+def run_routine(options: RoutineOptions, make_sources: list[Callable[[], LiveSource]]) -> dict:
+    return RoutineRunner(options, make_sources).run()

@@ -1,0 +1,181 @@
+"""The routine's window and questions: the picture with a strip of big text under it, countdowns,
+pain ratings and choices, answered by keys in the window, at the terminal (`--no-window`), or by
+keys fed in for tests."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import deque
+
+import cv2
+import numpy as np
+
+from formcheck.coach.routine import Routine
+from formcheck.coach.window import WINDOW, screen_size, size_window
+from formcheck.errors import FormcheckError
+from formcheck.render.overlay import BAD, FONT, TEXT, Overlay
+from formcheck.video.live_sources import LiveSource
+
+Line = tuple[str, tuple, bool]  # text, colour, big
+STRIP_LINES = 4
+ENTER, ESC = (10, 13), 27
+TEN_AFTER_S = 1.2  # after a 1, a 0 within this long makes 10
+
+
+class RoutineEnded(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ScriptedKeys:
+    """Keys fed in by tests (`--keys`), used in order: "p@4" presses p 4 s into the current exercise;
+    a bare token ("7", "10", "s") answers the next question."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens: deque[tuple[str, float | None]] = deque()
+        for token in text.split():
+            key, _, at = token.partition("@")
+            try:
+                self.tokens.append((key, float(at) if at else None))
+            except ValueError:
+                raise FormcheckError(f"--keys: expected KEY or KEY@SECONDS, got {token!r}") from None
+
+    def due(self, seconds: float) -> int:
+        if self.tokens and self.tokens[0][1] is not None and seconds >= self.tokens[0][1]:
+            return ord(self.tokens.popleft()[0][0])
+        return -1
+
+    def answer(self) -> str | None:
+        if self.tokens and self.tokens[0][1] is None:
+            return self.tokens.popleft()[0]
+        return None
+
+
+class Screen:
+    """The window: the picture above, the routine's strip of big text below (fits the screen)."""
+
+    def __init__(self, window: bool) -> None:
+        self.window = window
+        self.size = (640, 480)
+        self.overlay = Overlay(None, self.size)
+        self.last: np.ndarray | None = None  # the last picture shown, behind rests and questions
+        self.screen = screen_size() if window else None
+
+    def size_for(self, size: tuple[int, int]) -> None:
+        self.size, self.overlay, self.last = size, Overlay(None, size), None
+        if self.window:
+            size_window((size[0], size[1] + self._strip_height()), self.screen)
+
+    def _strip_height(self) -> int:
+        return round(self.overlay.unit * 40 * (STRIP_LINES + 0.4))
+
+    def compose(self, picture: np.ndarray, lines: list[Line]) -> np.ndarray:
+        self.last = picture
+        unit = self.overlay.unit
+        strip = np.zeros((self._strip_height(), picture.shape[1], 3), np.uint8)
+        limit = picture.shape[1] - 24 * unit
+        for i, (text, colour, big) in enumerate(lines[:STRIP_LINES]):
+            scale = self.overlay.big if big else self.overlay.small
+            width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
+            scale *= min(1.0, limit / width) if width else 1.0  # one line each, shrunk to fit
+            cv2.putText(strip, text, (round(12 * unit), round(unit * (40 * i + 36))), FONT, scale, colour,
+                        max(1, round(scale * 2)), cv2.LINE_AA)
+        return np.vstack([picture, strip])
+
+    def still(self, picture: np.ndarray | None, message: str, lines: list[Line]) -> np.ndarray:
+        """The picture dimmed, a message across it (the overlay's banner), the strip below."""
+        w, h = self.size
+        base = np.zeros((h, w, 3), np.uint8) if picture is None or picture.shape[:2] != (h, w) else \
+            (picture * 0.4).astype(np.uint8)
+        self.overlay.banner(base, message, TEXT)
+        shown = self.compose(base, lines)
+        self.last = picture
+        return shown
+
+    def show(self, image: np.ndarray, wait_ms: int) -> int:
+        if not self.window:
+            return -1
+        cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        key = cv2.waitKey(wait_ms)
+        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+            raise RoutineEnded("window closed")
+        return -1 if key < 0 else key & 0xFF
+
+
+class Asker:
+    """Countdowns and questions, in the window or at the terminal; fed keys come first."""
+
+    def __init__(self, screen: Screen, routine: Routine, keys: str) -> None:
+        self.screen, self.routine = screen, routine
+        self.scripted = ScriptedKeys(keys)
+        self.terminal = sys.stdin.isatty()
+
+    def wait(self, seconds: float, title: str, text: str, source: LiveSource | None) -> None:
+        """A countdown (warm-up, rest; `title` the message key, its {seconds} the time left): over the
+        live picture when a source runs at its own pace; n goes on at once, q ends."""
+        if not self.screen.window:
+            print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
+            time.sleep(seconds)
+            return
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            picture = self.screen.last
+            if source is not None and source.paced and (captured := source.frames.get(timeout=0)) is not None:
+                picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb
+            lines = [(self.routine.say(title, seconds=str(math.ceil(left))), TEXT, True),
+                     (self.routine.say("skip_wait"), TEXT, True)]
+            key = self.screen.show(self.screen.still(picture, text, lines), 30)
+            if key == ord("n"):
+                return
+            if key in (ord("q"), ESC):
+                raise RoutineEnded("key")
+
+    def pain(self, question: str) -> int | None:
+        """A 0-10 rating, or None when not given."""
+        answer = self.scripted.answer()
+        if answer is not None:
+            return int(answer) if answer.isdigit() and int(answer) <= 10 else None
+        if self.screen.window:
+            return self._pain_in_window(question)
+        while self.terminal:
+            typed = input(f"{question} [0-10, Enter: no answer] ").strip()
+            if not typed:
+                return None
+            if typed.isdigit() and int(typed) <= 10:
+                return int(typed)
+        return None
+
+    def _pain_in_window(self, question: str) -> int | None:
+        one_at: float | None = None  # a 1 was pressed: 10 if a 0 follows
+        lines = [(question, TEXT, True), (self.routine.say("pain_keys"), TEXT, False)]
+        while True:
+            key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
+            if one_at is not None and (key == ord("0") or time.monotonic() - one_at > TEN_AFTER_S or key >= 0):
+                return 10 if key == ord("0") else 1
+            if key in (*ENTER, ESC):
+                return None
+            if ord("0") <= key <= ord("9"):
+                if key != ord("1"):
+                    return key - ord("0")
+                one_at = time.monotonic()
+
+    def choice(self, question: str, allowed: str) -> str:
+        """One of `allowed` (its last is the safe choice: end); never a default that goes on."""
+        answer = self.scripted.answer()
+        if answer is not None:
+            return answer[0] if answer[0] in allowed else allowed[-1]
+        if self.screen.window:
+            while True:
+                key = self.screen.show(self.screen.still(self.screen.last, question, [(question, BAD, True)]), 50)
+                if key >= 0 and chr(key) in allowed:
+                    return chr(key)
+                if key in (ord("q"), ESC):
+                    return allowed[-1]
+        while self.terminal:
+            typed = input(f"{question} [{'/'.join(allowed)}] ").strip().lower()
+            if typed and typed[0] in allowed:
+                return typed[0]
+        return allowed[-1]

@@ -1,0 +1,1 @@
+"""HTML report templates (a package so that importlib.resources finds them)."""

@@ -1,0 +1,88 @@
+"""`analyze` and `live` keep each run in the history, and finish their own work when the history fails."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.cli.main import app
+from formcheck.reports import history
+from tests.helpers import SAMPLES, fetched, labels
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+CLIP = "bridge_fast_good"
+
+
+def analyze(*extra):
+    return runner.invoke(app, ["analyze", str(SAMPLES / f"{CLIP}.mp4"), "--exercise", "glute_bridge",
+                               "--model", "lite", *map(str, extra)])
+
+
+def test_each_analyze_run_is_kept_unless_no_save(tmp_path):
+    reps = len(labels(CLIP)["reps"])
+    page = tmp_path / "first.html"
+    first = analyze("--html", page)
+    assert first.exit_code == 0, first.output
+    assert f"Saved as session 1 in {history.db_path()}\n" in first.stdout
+    assert analyze("--no-save").exit_code == 0
+    assert analyze().exit_code == 0
+
+    stored = history.list_sessions()
+    assert [(s.id, s.kind, s.name, s.report["rep_count"]) for s in stored] == [
+        (1, "analyze", "glute_bridge", reps), (2, "analyze", "glute_bridge", reps)]
+    assert stored[0].source == str((SAMPLES / f"{CLIP}.mp4").resolve())
+    assert stored[0].series["measure"] == "hip_line" and len(stored[0].series["t"]) == labels(CLIP)["frame_count"]
+
+    html = page.read_text()
+    assert html.count("data:image/jpeg;base64,") == reps  # one picture of each rep's top
+    assert f"{reps} reps, {reps} with good form" in html
+    assert fetched(html) == []
+    again = tmp_path / "again.html"
+    assert runner.invoke(app, ["report", "1", "--html", str(again)]).exit_code == 0
+    assert again.read_text().count("data:image/jpeg;base64,") == reps
+
+
+def test_analyze_with_a_corrupt_history_still_writes_its_outputs(history_home, tmp_path):
+    history_home.mkdir()
+    (history_home / "history.sqlite3").write_bytes(b"\x00garbage" * 500)
+    out = tmp_path / "r.json"
+    result = analyze("--json", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["rep_count"] == len(labels(CLIP)["reps"])
+    assert result.stderr.strip().splitlines() == [
+        f"formcheck: session not saved to history: history database {history_home / 'history.sqlite3'} "
+        "is damaged (not a readable SQLite file); move it away to start afresh"]
+    assert "Saved as session" not in result.stdout
+
+
+def test_live_with_a_locked_history_still_saves_its_report(history_home, tmp_path):
+    history.list_sessions()  # create the database
+    holder = sqlite3.connect(history_home / "history.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program is writing
+    out = tmp_path / "live.json"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "formcheck", "live", "--exercise", "glute_bridge", "--source",
+             str(SAMPLES / f"{CLIP}.mp4"), "--no-window", "--no-voice", "--model", "lite", "--json", str(out)],
+            capture_output=True, text=True, timeout=180, env={**os.environ, "COLUMNS": "200"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["exercise"] == "glute_bridge"
+    history_lines = [line for line in result.stderr.splitlines() if "history" in line]
+    assert history_lines == [f"formcheck: session not saved to history: history database "
+                             f"{history_home / 'history.sqlite3'} is locked by another program"]
+    assert history.list_sessions() == []
+    # once the lock is gone, a live run is kept as such
+    again = subprocess.run(
+        [sys.executable, "-m", "formcheck", "live", "--exercise", "glute_bridge", "--source",
+         str(SAMPLES / f"{CLIP}.mp4"), "--no-window", "--no-voice", "--model", "lite", "--max-seconds", "3",
+         "--json", str(out)], capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stderr
+    assert [s.kind for s in history.list_sessions()] == ["live"]

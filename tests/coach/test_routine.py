@@ -1,0 +1,354 @@
+"""The guided routine: routine files and their errors, progress toward targets, and whole routines on
+committed clips (headless, fed keys for the pain check-ins, and one run in a window under Xvfb)."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.analysis.session import Session
+from formcheck.cli.main import app
+from formcheck.coach.routine import Progress, load_routine
+from formcheck.coach.routine_screen import ScriptedKeys
+from formcheck.coach.window import UNKNOWN_SCREEN, fit_to_screen
+from formcheck.errors import FormcheckError
+from formcheck.reports import history
+from formcheck.spec.specs import load_spec, specs_dir
+from tests.builders import bridge_pose, bridge_reps
+from tests.helpers import SAMPLES, TEST_SPECS, labels
+
+BRIDGE, PRONE = "bridge_fast_good", "prone_body2_az25"  # 4 and 3 reps
+MINI = """name = "Mini"
+warm_up = "Warm up gently."
+warm_up_s = 0.2
+rest_s = 1.5
+
+[[exercises]]
+id = "glute_bridge"
+reps = 3
+
+[[exercises]]
+id = "prone_chest_lift"
+reps = 2
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ---- routine files -------------------------------------------------------------------------------
+
+
+def test_the_bundled_routine_is_the_guide_in_order():
+    routine = load_routine()
+    assert [s.spec.id for s in routine.steps] == ["cat_cow", "glute_bridge", "table_top_leg_press",
+                                                  "deep_lunge_hip_flexor", "prone_chest_lift"]
+    lunge = routine.steps[3]
+    assert lunge.hold_s == load_spec("deep_lunge_hip_flexor").cycle.target_s == 20
+    assert lunge.target_text() == "20 s per side"
+    assert routine.warm_up and routine.steps[1].target_text() == "2 sets of 10 reps"
+
+
+@pytest.mark.parametrize(("edit", "where", "expected"), [
+    (('id = "prone_chest_lift"', 'id = "squat"'), "exercises[1].id",
+     "expected an exercise id, one of cat_cow, deep_lunge_hip_flexor, glute_bridge, prone_chest_lift, "
+     "table_top_leg_press, got 'squat'"),
+    (("reps = 3\n", ""), "exercises[0].reps", "expected a whole number above 0 (missing)"),
+    (("reps = 3", "reps = 0"), "exercises[0].reps", "expected a whole number above 0, got 0"),
+    (("reps = 3", 'reps = "ten"'), "exercises[0].reps", "expected a whole number above 0, got 'ten'"),
+    (("reps = 3", "reps = 3\nhold_s = 5"), "exercises[0].hold_s", "expected no such option here"),
+    (('id = "prone_chest_lift"\nreps = 2', 'id = "deep_lunge_hip_flexor"\nreps = 2'), "exercises[1].reps",
+     "expected no such option here"),
+    (("rest_s = 1.5", "rest_s = -1"), "rest_s", "expected a time in seconds of 0 or more, got -1"),
+    (("rest_s = 1.5", "rest = 1.5"), "rest", "expected no such option here"),
+    (("reps = 3", "reps = 3\nsets = 0"), "exercises[0].sets", "expected a whole number above 0, got 0"),
+    (('name = "Mini"', 'name = "Mini"\n[messages]\nhello = "hi"'), "messages.hello",
+     "expected one of the messages"),
+])
+def test_a_routine_error_names_the_file_and_key(tmp_path, edit, where, expected):
+    assert edit[0] in MINI
+    path = write(tmp_path, MINI.replace(*edit, 1))
+    with pytest.raises(FormcheckError) as caught:
+        load_routine(path)
+    assert str(caught.value).startswith(f"{path}: {where}: {expected}")
+
+
+def test_a_routine_without_exercises_or_not_toml(tmp_path):
+    with pytest.raises(FormcheckError, match=r"plan.toml: exercises: expected a list of \[\[exercises\]\] "
+                       r"tables \(missing\)"):
+        load_routine(write(tmp_path, 'name = "x"\n'))
+    with pytest.raises(FormcheckError, match=r"plan.toml: exercises: expected at least one"):
+        load_routine(write(tmp_path, "exercises = []\n"))
+    with pytest.raises(FormcheckError, match=r"plan.toml: not valid TOML"):
+        load_routine(write(tmp_path, "[[exercises]\n"))
+    with pytest.raises(FormcheckError, match=r"routine not found: nope \(a routine file, or one of: back_pain\)"):
+        load_routine("nope")
+
+
+def test_the_command_says_the_error_in_one_line(tmp_path):
+    path = write(tmp_path, MINI.replace('id = "prone_chest_lift"', 'id = "squat"'))
+    result = CliRunner().invoke(app, ["routine", "--routine", str(path), "--no-window"])
+    assert result.exit_code == 1
+    assert f"{path}: exercises[1].id: expected an exercise id" in result.output
+    assert "Traceback" not in result.output
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "one.mp4").symlink_to(SAMPLES / f"{BRIDGE}.mp4")
+    result = CliRunner().invoke(app, ["routine", "--routine", str(write(tmp_path, MINI)), "--source", str(clips),
+                                      "--no-window"])
+    assert result.exit_code == 1
+    assert "expected one video per exercise (2), found 1" in result.output
+
+
+# ---- progress toward a target (engine on generated landmarks, no video) ---------------------------
+
+
+def test_progress_counts_reps_to_the_target(tmp_path):
+    step = load_routine(write(tmp_path, MINI)).steps[0]
+    session, progress = Session(step.spec, (640, 480)), Progress(step)
+    met_after = []
+    for t, lift, top in bridge_reps(["good"] * 4):
+        progress.update(session.update(bridge_pose(t, lift, top)), session)
+        if progress.met and not met_after:
+            met_after.append(session.results().rep_count)
+    assert met_after == [3]
+    assert progress.text() == "rep 3 of 3" and progress.done() == {"reps": 4}
+
+
+def test_progress_of_a_hold_counts_seconds_of_good_form(tmp_path, monkeypatch):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    shutil.copy(specs_dir() / "_common.toml", folder)
+    shutil.copy(TEST_SPECS / "bridge_hold.toml", folder)
+    monkeypatch.setenv("FORMCHECK_SPECS_DIR", str(folder))
+    step = load_routine(write(tmp_path, '[[exercises]]\nid = "bridge_hold"\nholds = 2\n')).steps[0]
+    assert step.hold_s == 2.5  # the spec's target_s
+    session, progress = Session(step.spec, (640, 480)), Progress(step)
+    texts = []
+    for t, lift, top in bridge_reps(["good"] * 3, top_s=4.0, hold_overrides={1: 1.5}):
+        progress.update(session.update(bridge_pose(t, lift, top)), session)
+        texts.append(progress.text())
+    assert "hold 1 of 2: 2 / 2.5 s" in texts  # the clock of the first hold, on its way
+    assert "hold 2 of 2: 0 / 2.5 s" in texts
+    assert progress.done()["holds_per_side"] == {"None": 2}  # the 1.5 s hold does not count
+    assert progress.met and texts[-1] == "hold done"
+
+
+def test_progress_of_the_lunge_shows_the_side_in_the_stretch():
+    from formcheck.analysis.session import FrameState
+    from formcheck.pose.landmarker import PoseFrame
+
+    step = load_routine().steps[3]
+    progress = Progress(step)
+    state = FrameState(30.0, PoseFrame.empty(30.0), {}, {}, "top", 0, 0, 12.3, [], "left", 12.3, False, {}, 0)
+    progress.update(state, Session(step.spec, (640, 480)))
+    assert progress.text() == "left 12 / 20 s   right 0 / 20 s" and not progress.met
+
+
+def test_scripted_keys_press_at_their_time_and_answer_in_order():
+    keys = ScriptedKeys("4 p@5 7 s")
+    assert keys.due(9.0) == -1 and keys.answer() == "4"
+    assert keys.answer() is None and keys.due(4.9) == -1 and keys.due(5.0) == ord("p")
+    assert [keys.answer(), keys.answer(), keys.answer()] == ["7", "s", None]
+    with pytest.raises(FormcheckError, match=r"--keys: expected KEY or KEY@SECONDS, got 'p@x'"):
+        ScriptedKeys("p@x")
+
+
+@pytest.mark.parametrize(("size", "screen", "fits"), [
+    ((1080, 1920), (1280, 800), (382, 680)),  # a phone clip on a laptop screen
+    ((1920, 1080), None, (1280, 720)),
+    ((640, 480), (1280, 800), (640, 480)),  # never scaled up
+])
+def test_the_window_fits_the_screen(size, screen, fits):
+    assert fit_to_screen(size, screen) == fits
+    w, h = fit_to_screen(size, screen)
+    assert w <= (screen or UNKNOWN_SCREEN)[0] and h <= (screen or UNKNOWN_SCREEN)[1]
+
+
+# ---- whole routines on committed clips -------------------------------------------------------------
+
+
+@pytest.fixture
+def clips(tmp_path) -> Path:
+    """One clip per exercise of MINI, named in routine order."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for i, name in enumerate((BRIDGE, PRONE)):
+        (folder / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
+    return folder
+
+
+def routine_cmd(plan: Path, source: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "formcheck", "routine", "--routine", str(plan), "--source", str(source),
+            "--no-voice", "--model", "lite", "--json", str(out), *extra]
+
+
+def run(cmd: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "150", **(env or {})}, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_a_routine_counts_each_target_rests_and_keeps_the_pain_ratings(tmp_path, clips):
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--no-realtime",
+                           "--pain-before", "3", "--pain-after", "2"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    info = report["routine"]
+    assert [(s["exercise"], s["done"], s["met"], s["ended_by"]) for s in info["steps"]] == [
+        ("glute_bridge", {"reps": 3}, True, "target"), ("prone_chest_lift", {"reps": 2}, True, "target")]
+    assert [s["rep_count"] for s in report["segments"]] == [3, 2]
+    # the bridge ended at its third rep, before the clip did
+    assert report["segments"][0]["reps"][-1]["end_s"] < labels(BRIDGE)["duration_s"] - 3
+    assert [r["before"] for r in info["rests"]] == ["prone_chest_lift"] and info["rests"][0]["rested_s"] >= 1.5
+    assert info["ended_by"] == "done" and report["complete"] is True
+    assert "Rest 1.5 s: Next: Prone chest lift, 2 reps" in done.stdout
+    [stored] = history.list_sessions()
+    assert (stored.kind, stored.name, stored.pain_before, stored.pain_after) == ("routine", "plan", 3, 2)
+    assert stored.report["rep_count"] == 5
+    shown = run([sys.executable, "-m", "formcheck", "history", "show", str(stored.id)])
+    assert shown.returncode == 0, shown.stderr
+    assert "glute_bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("then", ["s", "e"])
+def test_the_pain_key_stops_the_exercise_and_asks(tmp_path, clips, then):
+    """p 5 s into the bridge: it stops there, a rating of 7 is kept, then skip to the next exercise or end."""
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--no-realtime",
+                           "--keys", f"4 p@5 7 {then}", "--pain-after", "1"))
+    assert done.returncode == 0, done.stderr
+    info = json.loads(out.read_text())["routine"]
+    first = info["steps"][0]
+    assert (first["exercise"], first["ended_by"], first["met"]) == ("glute_bridge", "pain", False)
+    assert first["done"]["reps"] < 3
+    assert info["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 7,
+                                       "then": "skip" if then == "s" else "end"}]
+    [stored] = history.list_sessions()
+    if then == "s":
+        assert [s["exercise"] for s in info["steps"]] == ["glute_bridge", "prone_chest_lift"]
+        assert (stored.pain_before, stored.pain_after) == (4, 1)
+    else:  # never pushes on after p
+        assert [s["exercise"] for s in info["steps"]] == ["glute_bridge"]
+        assert info["ended_by"] == "pain" and (stored.pain_before, stored.pain_after) == (4, 7)
+
+
+@pytest.mark.slow
+def test_one_recording_of_several_exercises_moves_on_when_the_next_one_starts(tmp_path):
+    """A bridge then prone chest lifts in one video; the bridge target is more than it has: the routine
+    follows the switch (auto recognition) to the chest lifts."""
+    import av
+
+    joined = tmp_path / "bridge_then_prone.mp4"
+    with av.open(str(joined), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 480, 360, "yuv420p"
+        for name in ("bridge_body2_right", PRONE):
+            with av.open(str(SAMPLES / f"{name}.mp4")) as clip:
+                for frame in clip.decode(video=0):
+                    container.mux(stream.encode(av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"))))
+        container.mux(stream.encode())
+    plan = write(tmp_path, MINI.replace("reps = 3", "reps = 6").replace("reps = 2", "reps = 3"))
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(plan, joined, out, "--no-window", "--no-realtime", "--pain-before", "2",
+                           "--pain-after", "2"))
+    assert done.returncode == 0, done.stderr
+    info = json.loads(out.read_text())["routine"]
+    assert [(s["exercise"], s["done"]["reps"], s["ended_by"]) for s in info["steps"]] == [
+        ("glute_bridge", len(labels("bridge_body2_right")["reps"]), "moved on"),
+        ("prone_chest_lift", len(labels(PRONE)["reps"]), "target")]
+    assert info["rests"] == []  # the person had moved on already
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stop", "code", "said"), [(signal.SIGINT, 0, "ctrl-c"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_or_sigterm_keeps_the_routine_so_far(tmp_path, clips, stop, code, said):
+    out = tmp_path / "routine.json"
+    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--pain-before", "5"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    time.sleep(12)
+    proc.send_signal(stop)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    report = json.loads(out.read_text())
+    assert report["complete"] is False and report["routine"]["ended_by"] == said
+    assert report["segments"] and report["segments"][0]["exercise"] == "glute_bridge"
+    [stored] = history.list_sessions()
+    assert stored.pain_before == 5 and stored.report["complete"] is False
+
+
+@pytest.mark.slow
+def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips, display):
+    out = tmp_path / "routine.json"
+    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--keys", "3", "--pain-after", "1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "DISPLAY": display})
+    import cv2
+    import numpy as np
+
+    # Mid-bridge, counting: a few screenshots, as a loaded machine may get there late.
+    time.sleep(10)
+    seen = []  # per screenshot: pixels of progress text (green), key hint (red), exercise name (white)
+    for i in range(6):
+        shot = tmp_path / f"screen{i}.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
+        screen = cv2.imread(str(shot))[:, :, ::-1].astype(int)  # RGB; the window at the top left, unscaled
+        strip = screen[480:640, :640]  # under the 640x480 picture: name, start position, progress, keys
+        seen.append((int(np.all(np.abs(strip - (60, 220, 90)) < 12, axis=-1).sum()),
+                     int(np.all(np.abs(strip - (255, 70, 60)) < 12, axis=-1).sum()),
+                     int(np.all(strip > 240, axis=-1).sum())))
+        time.sleep(1.5)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert any(min(counts) > 300 for counts in seen), f"progress, key hint and name not all drawn: {seen}"
+    steps = json.loads(out.read_text())["routine"]["steps"]
+    assert [s["met"] for s in steps] == [True, True]
+
+
+def test_a_stored_routine_has_no_html_report_yet_and_says_so(tmp_path):
+    session_id = history.save_session({"schema": "formcheck.report/1", "exercise": None, "rep_count": 0,
+                                       "routine": {"name": "Mini"}}, "routine", name="mini")
+    result = CliRunner().invoke(app, ["report", str(session_id), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert f"{session_id} is a routine (Mini): no HTML report for routines yet" in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_camera_that_is_not_there_is_said_before_the_warm_up():
+    started = time.monotonic()
+    result = run([sys.executable, "-m", "formcheck", "routine", "--camera", "9", "--no-window", "--no-voice"])
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: camera 9 could not be opened")
+    assert time.monotonic() - started < 30  # not after the bundled routine's 60 s warm-up
+    assert history.list_sessions() == []
+
+
+@pytest.mark.slow
+def test_a_source_that_fails_ends_the_routine_and_keeps_it(tmp_path):
+    from tests.test_bad_inputs import truncated
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.move(truncated(tmp_path), folder / "1_bridge.mp4")
+    (folder / "2_prone.mp4").symlink_to(SAMPLES / f"{PRONE}.mp4")
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), folder, out, "--no-window", "--no-realtime", "--pain-before", "1"))
+    assert done.returncode == 1
+    assert "error: the source failed:" in done.stderr
+    report = json.loads(out.read_text())
+    assert report["complete"] is False and report["routine"]["ended_by"] == "source failed"
+    assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge"]
+    [stored] = history.list_sessions()
+    assert stored.pain_before == 1

@@ -1,0 +1,79 @@
+"""Shared test helpers: the committed clips and their labels, reports built from generated landmarks,
+and what an HTML page would fetch. Test modules import these; no test imports another test module."""
+
+import copy
+import functools
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+TEST_SPECS = Path(__file__).resolve().parent / "specs"
+# Anything a page could fetch: src/href attributes, CSS url() and @import.
+FETCHES = re.compile(r"""(?:\bsrc|\bhref)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)|@import\s+["']([^"']*)""")
+
+
+def labels(name: str) -> dict:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+def fetched(html: str) -> list[str]:
+    """What the page would load from outside itself (inline data and in-page #links are not)."""
+    found = [next(g for g in m.groups() if g is not None) for m in FETCHES.finditer(html)]
+    return [u for u in found if not u.startswith(("data:", "#"))]
+
+
+def bridge_report(tops: list[str], path: str = "gone/bridge.mp4") -> tuple[dict, dict]:
+    """A real report and measure series from the engine on generated bridge landmarks (no video)."""
+    return copy.deepcopy(_bridge_report(tuple(tops), path))
+
+
+@functools.cache
+def _bridge_report(tops: tuple[str, ...], path: str) -> tuple[dict, dict]:
+    from formcheck.analysis.session import Session
+    from formcheck.reports.report import build_report, measure_series
+    from formcheck.spec.specs import load_spec
+    from formcheck.video.files import VideoInfo
+    from tests.builders import bridge_pose, bridge_reps
+
+    session = Session(load_spec("glute_bridge"), (640, 480))
+    for t, lift, top in bridge_reps(list(tops)):
+        session.update(bridge_pose(t, lift, top))
+    session.finish()
+    info = VideoInfo(path, 30.0, session.frames, round(session.last_t, 3), 640, 480)
+    return build_report(session, info, "pose_landmarker_full", True), measure_series(session)
+
+
+def lunge_report(holds: list[tuple[float, float, float]]) -> dict:
+    """A real report from the engine on generated lunge measures: (seconds, front_leg, torso lean) a hold."""
+    return copy.deepcopy(_lunge_report(tuple(holds)))
+
+
+@functools.cache
+def _lunge_report(holds: tuple[tuple[float, float, float], ...]) -> dict:
+    from formcheck.analysis.session import Session
+    from formcheck.pose.landmarker import PoseFrame
+    from formcheck.reports.report import build_report
+    from formcheck.spec.specs import load_spec
+    from formcheck.video.files import VideoInfo
+    from tests.builders import eased
+
+    fps = 30.0
+    base = {"visible": 1.0, "side_spread": 0.1, "front_knee": 90.0, "torso_lean": 2.0, "front_shin": 26.0}
+    stream = []
+    for seconds, leg, lean in holds:
+        for span, thigh in ((2.5, (3.0, 32.0)), (seconds, (32.0, 32.0)), (2.0, (32.0, 3.0)), (2.0, (3.0, 3.0))):
+            n = round(span * fps)
+            held = thigh[0] == thigh[1] == 32.0
+            stream += [base | {"front_leg": leg, "torso_lean": lean if held else 2.0,
+                               "rear_thigh": thigh[0] + (thigh[1] - thigh[0]) * eased(i / n)} for i in range(n)]
+    # The session's own measures are replaced by this stream: the frames carry no landmarks.
+    session = Session(load_spec("deep_lunge_hip_flexor"), (640, 480))
+    values = iter(stream)
+    session.measures = lambda frame, size: next(values)
+    for i in range(len(stream)):
+        session.update(PoseFrame.empty(i / fps))
+    session.finish()
+    info = VideoInfo("gone/lunge.mp4", fps, session.frames, round(session.last_t, 3), 640, 480)
+    return build_report(session, info, "pose_landmarker_full", True)
