@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from formcheck.analysis.session import Session
+from formcheck.pose.filters import PoseSmoother
 from formcheck.pose.landmarker import PoseEstimator
 from formcheck.reports.report import build_report
 from formcheck.spec.specs import load_spec
@@ -49,10 +50,11 @@ def poses(clip: Path, model: str, cache: Path | None) -> tuple:
 def analyze(clip: Path, exercise: str, model: str, cache: Path | None) -> dict:
     info, frames = poses(clip, model, cache)
     session = Session(load_spec(exercise), (info.width, info.height))
+    smoother = PoseSmoother()  # as the frame pipeline does
     for frame, cut in frames:
-        session.update(frame, cut=cut)
+        session.update(smoother(frame, cut), cut=cut)
     session.finish()
-    return build_report(session, info, model, True)
+    return build_report(session, info, model, True).as_dict()
 
 
 def match(found: list[dict], truth: list[dict]) -> list[tuple[dict, dict | None]]:

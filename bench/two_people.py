@@ -24,7 +24,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from formcheck.analysis import pipeline as analysis
+from formcheck.analysis import analyze as analysis
 from formcheck.pose.landmarker import quiet_stderr, resolve_model
 from formcheck.spec.specs import load_spec
 from formcheck.video.files import VideoFile

@@ -85,5 +85,10 @@ def stopped_reason() -> str:
     return f"stopped early by {signal.Signals(caught[0]).name}" if caught else "stopped early by Ctrl-C"
 
 
+def stopped_by() -> str:
+    """The signal's name (SIGTERM, SIGHUP) when one stopped the work, else "ctrl-c"."""
+    return signal.Signals(caught[0]).name if caught else "ctrl-c"
+
+
 def exit_code() -> int:
     return 128 + (caught[0] if caught else signal.SIGINT)

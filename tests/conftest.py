@@ -11,7 +11,7 @@ from tests.helpers import SAMPLES, labels
 @pytest.fixture(scope="session")
 def analyzed():
     """Analyze a committed clip once per test session (real MediaPipe, full model)."""
-    from formcheck.analysis.pipeline import analyze_video
+    from formcheck.analysis.analyze import analyze_video
     from formcheck.reports.report import build_report
     from formcheck.spec.specs import load_spec
 
@@ -21,7 +21,7 @@ def analyzed():
         if name not in cache:
             truth = labels(name)
             result = analyze_video(SAMPLES / f"{name}.mp4", load_spec(truth["exercise"]), "full")
-            cache[name] = build_report(result.session, result.info, result.model, result.complete)
+            cache[name] = build_report(result.session, result.info, result.model, result.complete).as_dict()
         return cache[name]
 
     return get

@@ -42,7 +42,7 @@ def _bridge_report(tops: tuple[str, ...], path: str) -> tuple[dict, dict]:
         session.update(bridge_pose(t, lift, top))
     session.finish()
     info = VideoInfo(path, 30.0, session.frames, round(session.last_t, 3), 640, 480)
-    return build_report(session, info, "pose_landmarker_full", True), measure_series(session)
+    return build_report(session, info, "pose_landmarker_full", True).as_dict(), measure_series(session)
 
 
 def lunge_report(holds: list[tuple[float, float, float]]) -> dict:
@@ -76,4 +76,4 @@ def _lunge_report(holds: tuple[tuple[float, float, float], ...]) -> dict:
         session.update(PoseFrame.empty(i / fps))
     session.finish()
     info = VideoInfo("gone/lunge.mp4", fps, session.frames, round(session.last_t, 3), 640, 480)
-    return build_report(session, info, "pose_landmarker_full", True)
+    return build_report(session, info, "pose_landmarker_full", True).as_dict()

@@ -1,151 +1,146 @@
-"""Offline analysis of a video file: the one pass from frames to a finished session."""
+"""The one frame pipeline: source -> pose -> smoothing -> cut detection -> a consumer's step -> its sinks.
+
+`analyze`, batch, `live` and the routine all run their frames through `FramePipeline.run`; what
+differs is the step (a session and an annotated video; or the live coach, its window and voice).
+Pose inference runs on its own thread, a frame or a few ahead: MediaPipe releases the GIL while it
+infers, so the other core runs the step (session, overlay, encoder) of the frame before. The step
+sees every frame in order, smoothed once, exactly as if it all ran on one thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass, field
-from pathlib import Path
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
 
 import numpy as np
 
-from formcheck import stop_signals
-from formcheck.analysis.measures import MeasureComputer
-from formcheck.analysis.session import Session
-from formcheck.errors import describe
-from formcheck.pose.landmarker import PeopleCounter, PoseEstimator, PoseFrame, model_label
-from formcheck.render.overlay import Overlay
-from formcheck.spec.specs import ExerciseSpec
+from formcheck.analysis.notes import ClipNotes
+from formcheck.pose.filters import PoseSmoother
+from formcheck.pose.landmarker import PoseEstimator, PoseFrame
 from formcheck.video.cuts import CutDetector
-from formcheck.video.files import VideoFile, VideoInfo, prefetch
-from formcheck.video.writer import VideoWriter
+from formcheck.video.files import VideoFile, prefetch
+from formcheck.video.live_sources import Captured
 
-SAMPLE_S = 0.5  # poses kept this often for the checks on the whole clip (a turned camera)
-CROWD_CHECK_S = 5.0  # how often to count the people in the picture (bench/two_people.py: the cost)
-CROWD_SHARE = 1 / 3  # two people in this share of the checks is worth a note
-
-
-@dataclass
-class AnalysisResult:
-    session: Session
-    info: VideoInfo
-    model: str
-    complete: bool
-    interrupted: bool = False  # Ctrl-C or a stop signal
-    incomplete_reason: str | None = None  # why a file was not analysed to its end
-    video_problem: str | None = None  # why no annotated video was written, when one was asked for
-    notes: list[dict] = field(default_factory=list)  # remarks on the clip as a whole, for the report
+_END = object()
+PUT_WAIT_S = 0.1  # the pose thread looks this often whether it should stop
 
 
-def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
-                  video_out: Path | None = None,
-                  progress: Callable[[int, int], None] | None = None,
-                  estimator: PoseEstimator | None = None,
-                  max_fps: float | None = None) -> AnalysisResult:
-    """Runs pose, measures and engine over every frame; Ctrl-C ends it early, not badly.
+@dataclass(frozen=True, kw_only=True)
+class Observed:
+    """One frame as every step sees it."""
 
-    On KeyboardInterrupt the result comes back with `complete=False` and the annotated video so
-    far is finished properly, so nothing recorded is lost. A file that stops decoding before its
-    declared end is analysed as far as it goes and comes back incomplete with the reason.
-    `estimator`: a loaded model to reuse (batch workers load it once, not once per file); it is
-    left open. `max_fps`: analyse at most this many frames a second; the others are skipped, also
-    in the annotated video.
-    """
-    video = VideoFile(path)
-    info = video.info
-    size = (info.width, info.height)
-    session = Session(spec, size)
-    complete, interrupted, reason, video_problem = False, False, None, None
-    writer = None
-    if video_out:
-        try:
-            writer = VideoWriter(video_out, size, info.fps)
-        except OSError as exc:
-            video_problem = describe(exc)
-    overlay = Overlay(spec, size) if writer else None
-    cuts = CutDetector()
-    samples: list[PoseFrame] = []
-    counter: PeopleCounter | None = None
-    checks: list[tuple[float, int]] = []  # (t, people)
-    keep = _rate_limit(max_fps) if max_fps else None
-    try:
-        with nullcontext(estimator) if estimator else PoseEstimator(model) as landmarker:
-            landmarker.restart()
-            for decoded, (t, rgb) in enumerate(prefetch(video.frames()), 1):
-                if keep and not keep(t):
+    t: float
+    rgb: np.ndarray
+    pose: PoseFrame  # smoothed
+    cut: bool  # this frame starts a new shot of an edited video
+    wall: float | None  # time.monotonic() when it was captured (live), None for a file
+
+
+class Ending(Enum):
+    FRAMES_ENDED = "frames ended"
+    STEP_ENDED = "step ended"  # the step returned True
+
+
+class SourceFailed(Exception):
+    """The frames stopped with an error (a camera unplugged, a file that failed to decode): `cause`."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class FrameSource(Protocol):
+    def captured(self, stop: threading.Event) -> Iterable[Captured]:
+        """The frames in order; a live source ends soon after `stop` is set."""
+        ...
+
+
+class FileFrames:
+    """A video file's frames (decoded on their own thread), at most `max_fps` a second of its own time."""
+
+    def __init__(self, video: VideoFile, max_fps: float | None = None) -> None:
+        self.video, self.max_fps = video, max_fps
+
+    def captured(self, stop: threading.Event) -> Iterator[Captured]:
+        last_slot = -1
+        for t, rgb in prefetch(self.video.frames()):
+            if self.max_fps:  # the first frame in each 1/max_fps slot
+                slot = int(t * self.max_fps + 1e-6)
+                if slot == last_slot:
                     continue
-                with stop_signals.uninterrupted():
-                    pose = landmarker.detect(rgb, t)
-                    state = session.update(pose, cut=cuts(rgb))
-                    if t >= (checks[-1][0] + CROWD_CHECK_S if checks else SAMPLE_S):
-                        counter = counter or PeopleCounter(model)
-                        checks.append((t, counter.count(rgb)))
-                    if pose.detected and (not samples or t - samples[-1].t >= SAMPLE_S):
-                        samples.append(pose)
-                    if writer and overlay:
-                        frame = rgb.copy() if not rgb.flags.writeable else rgb
-                        writer.write(overlay.draw(frame, state), t)
-                    if progress:
-                        progress(decoded, info.frames)
-        complete, reason = video.stopped is None, video.stopped
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        session.finish()
-        video.close()
-        if counter:
-            counter.close()
-        if writer:
-            video_problem = writer.close()
-    notes = [n for n in (_crowd_note(checks), _turned_note(spec, samples, size))
-             if n is not None]
-    return AnalysisResult(session, info, model_label(model), complete, interrupted, reason, video_problem, notes)
+                last_slot = slot
+            yield Captured(t=t, wall=None, rgb=rgb)
 
 
-def _crowd_note(checks: list[tuple[float, int]]) -> dict | None:
-    crowded = [t for t, people in checks if people > 1]
-    if not crowded or len(crowded) < CROWD_SHARE * len(checks):
-        return None
-    return {"note": "two_people", "message": f"Two people are in the picture (first seen at {crowded[0]:.1f} s); "
-            "the analysis follows one of them. Film one person at a time."}
+class FramePipeline:
+    """`ahead`: frames inferred before the step takes them (a file: a few, to keep both cores busy;
+    live: one, so what is shown is never late)."""
+
+    def __init__(self, estimator: PoseEstimator, *, model: str, ahead: int) -> None:
+        self.estimator = estimator
+        self.notes = ClipNotes(model)
+        self.ahead = ahead
+        self._smoother = PoseSmoother()
+        self._cuts = CutDetector()
+
+    def run(self, source: FrameSource, step: Callable[[Observed], bool]) -> Ending:
+        """Feeds `step` every frame in order until the frames end or the step returns True. An error of
+        the frames or of the model is raised here (`SourceFailed` for the frames); so is Ctrl-C, after
+        the pose thread has stopped."""
+        inferred: queue.Queue = queue.Queue(maxsize=self.ahead)
+        stop = threading.Event()
+        thread = threading.Thread(target=self._infer, args=(iter(source.captured(stop)), inferred, stop),
+                                  daemon=True, name="pose")
+        thread.start()
+        try:
+            while True:
+                item = inferred.get()
+                if item is _END:
+                    return Ending.FRAMES_ENDED
+                if isinstance(item, BaseException):
+                    raise item
+                captured, pose = item
+                cut = self._cuts(captured.rgb)
+                self.notes.observe(pose)
+                observed = Observed(t=captured.t, rgb=captured.rgb, pose=self._smoother(pose, cut), cut=cut,
+                                    wall=captured.wall)
+                if step(observed):
+                    return Ending.STEP_ENDED
+        finally:
+            stop.set()
+            while thread.is_alive():  # a full queue would keep the pose thread waiting
+                try:
+                    inferred.get(timeout=PUT_WAIT_S)
+                except queue.Empty:
+                    pass
+            self.notes.close()
+
+    def _infer(self, frames: Iterator[Captured], inferred: queue.Queue, stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    captured = next(frames)
+                except StopIteration:
+                    _put(inferred, _END, stop)
+                    return
+                except BaseException as exc:
+                    _put(inferred, SourceFailed(exc), stop)
+                    return
+                pose = self.estimator.detect(captured.rgb, captured.t)
+                self.notes.count_people(captured.t, captured.rgb)
+                _put(inferred, (captured, pose), stop)
+        except BaseException as exc:  # the model failed: handed to the step's thread
+            _put(inferred, exc, stop)
 
 
-def _turned(frame: PoseFrame, size: tuple[int, int], clockwise: bool) -> PoseFrame:
-    """The pose as it would be in the picture turned 90 degrees."""
-    w, h = size
-    x, y = frame.xy[:, 0], frame.xy[:, 1]
-    xy = np.stack([h - y, x] if clockwise else [y, w - x], axis=1)
-    return PoseFrame(frame.t, xy, frame.z, frame.visibility, frame.world)
-
-
-def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, int]) -> dict | None:
-    """A clip filmed with the camera on its side and no rotation tag: the exercise's posture
-    (its [[posture]] conditions) hardly ever fits the picture as it is, but mostly fits it turned."""
-    if len(samples) < 3 or not spec.posture:
-        return None
-
-    def fits(frames: list[PoseFrame], frame_size: tuple[int, int]) -> float:
-        measures = MeasureComputer(spec)
-        return sum(spec.in_position(measures(f, frame_size)) for f in frames) / len(frames)
-
-    turned_size = (size[1], size[0])
-    turned = max(fits([_turned(f, size, cw) for f in samples], turned_size) for cw in (True, False))
-    if fits(samples, size) < 0.2 and turned >= 0.5:
-        return {"note": "body_rotated", "message": "The body looks turned by 90 degrees: was the camera on "
-                "its side? Turn the video upright and analyse it again."}
-    return None
-
-
-def _rate_limit(max_fps: float) -> Callable[[float], bool]:
-    """True for the first frame in each 1/max_fps slot of the video's own time."""
-    last_slot = -1
-
-    def keep(t: float) -> bool:
-        nonlocal last_slot
-        slot = int(t * max_fps + 1e-6)
-        if slot == last_slot:
-            return False
-        last_slot = slot
-        return True
-
-    return keep
+def _put(inferred: queue.Queue, item: object, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            inferred.put(item, timeout=PUT_WAIT_S)
+            return
+        except queue.Full:
+            continue

@@ -13,14 +13,9 @@ import numpy as np
 
 from formcheck.analysis.engine import CueEpisode, Engine, Event, HoldRecord, NotCounted, RepRecord
 from formcheck.analysis.measures import MeasureComputer
-from formcheck.pose.filters import OneEuroFilter
 from formcheck.pose.landmarker import PoseFrame
 from formcheck.spec.specs import CueSpec, ExerciseSpec
 from formcheck.spec.vocabulary import Mode
-
-
-def smoothing_filter() -> OneEuroFilter:
-    return OneEuroFilter(min_cutoff=1.5, beta=0.02)
 
 UNJUDGED_NOTE_S = 4.0  # how long the overlay says what the last rep could not judge
 
@@ -61,14 +56,12 @@ class Results:
 
 
 class Session:
-    def __init__(self, spec: ExerciseSpec, size: tuple[int, int], smoothing: OneEuroFilter | None = None,
-                 smoothed: bool = False) -> None:
-        """`smoothed`: the frames come already smoothed (live mode smooths once for all readers)."""
+    def __init__(self, spec: ExerciseSpec, size: tuple[int, int]) -> None:
+        """Frames come smoothed (`pose.filters.PoseSmoother`, once for every reader of a frame)."""
         self.spec = spec
         self.size = size
         self._engine = Engine(spec)
         self.measures = MeasureComputer(spec)
-        self.smoothing = None if smoothed else (smoothing or smoothing_filter())
         self.frames = 0
         self.frames_with_pose = 0
         self.rows: list[dict[str, float]] = []  # per-frame measures, for the CSV
@@ -82,12 +75,8 @@ class Session:
         self.last_t = frame.t
         e = self._engine
         cut_events = e.cut(frame.t) if cut else []
-        if cut and self.smoothing is not None:
-            self.smoothing = smoothing_filter()  # smoothing across the jump would blend two shots
         if frame.detected:
             self.frames_with_pose += 1
-            if self.smoothing is not None:
-                frame = PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
         values = self.measures(frame, self.size)
         events = cut_events + e.update(frame.t, values)
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})

@@ -53,11 +53,11 @@ class Outcome:
 def analyze_file(path: Path, spec: ExerciseSpec, options: Options, estimator: PoseEstimator,
                  video_out: Path | None) -> tuple[dict[str, Any], Any]:
     """The one place a batch runs the analysis: the same report `formcheck analyze` builds."""
-    from formcheck.analysis.pipeline import analyze_video
+    from formcheck.analysis.analyze import analyze_video
 
     result = analyze_video(path, spec, options.model, video_out, estimator=estimator, max_fps=options.max_fps)
     report = build_report(result.session, result.info, result.model, result.complete, result.incomplete_reason,
-                          result.notes)
+                          result.notes).as_dict()
     return report, result.session
 
 

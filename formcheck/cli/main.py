@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from formcheck import stop_signals
 from formcheck.cli.batch import batch
-from formcheck.cli.console import err, fail, out, print_summary, say_error, say_saved, session_html_text
+from formcheck.cli.conclude import Ending, conclude
+from formcheck.cli.console import err, fail, out, print_summary, session_html_text
 from formcheck.cli.history import history_app, report_command
 from formcheck.cli.routine import routine_command
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
-from formcheck.reports.outputs import Output, plan_outputs, write_each
+from formcheck.reports.outputs import Output, plan_outputs
 from formcheck.reports.report import build_report, measure_series, measures_csv, report_json
 from formcheck.spec.specs import exercise_ids, load_spec
 from formcheck.video.files import VideoFile, check_video_path
@@ -79,7 +80,7 @@ def analyze(
             raise FormcheckError(f"--video {video_out}: use a .mp4, .mov or .mkv file name")
         resolve_model(model)
         VideoFile(video).close()  # a readable video with a frame, before the model loads
-        from formcheck.analysis.pipeline import analyze_video  # MediaPipe loads only when needed
+        from formcheck.analysis.analyze import analyze_video  # MediaPipe loads only when needed
 
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       TaskProgressColumn(), TextColumn("{task.fields[fps]:.1f} fps"),
@@ -96,29 +97,19 @@ def analyze(
         raise fail(str(exc)) from None
     interrupted = result.interrupted
     reason = stop_signals.stopped_reason() if interrupted else result.incomplete_reason
-    report = build_report(result.session, result.info, result.model, result.complete, reason, result.notes)
+    report = build_report(result.session, result.info, result.model, result.complete, reason,
+                          result.notes).as_dict()
     series = measure_series(result.session)
     texts = {"--json": lambda: report_json(report), "--csv": lambda: measures_csv(result.session),
              "--html": lambda: session_html_text(report, spec, series)}
-    failed = write_each([(o, texts[o.flag]()) for o in outputs if o.flag in texts])
-    for o in outputs:
-        if o.flag == "--video" and result.video_problem:
-            failed[o] = result.video_problem
     problems = [] if result.complete or interrupted else [f"{video}: {reason}; the result covers what decoded"]
-    problems += [f"could not write the {o.label} {o.path}: {why}" for o, why in failed.items()]
-    summary = err if any(o.to_stdout for o in outputs) else out
-    print_summary(report, spec, summary)
-    for o in outputs:
-        if o not in failed and not o.to_stdout:
-            summary.print(f"Wrote {o.label}: {escape(str(o.path))}", highlight=False)
-    for line in problems:
-        say_error(line)
-    if save:
-        say_saved(history.save_session(report, "analyze", source=str(video.resolve()), series=series), summary)
-    if interrupted or stop_signals.caught:  # a signal while the outputs were written is honoured once they are
-        raise typer.Exit(code=stop_signals.exit_code())
-    if problems:
-        raise typer.Exit(code=1)
+    conclude(Ending(outputs=outputs, texts={o: texts[o.flag]() for o in outputs if o.flag in texts},
+                    not_written={o: result.video_problem for o in outputs
+                                 if o.flag == "--video" and result.video_problem},
+                    summary=lambda console: print_summary(report, spec, console), problems=problems,
+                    save=(lambda: history.save_session(report, "analyze", source=str(video.resolve()),
+                                                       series=series)) if save else None,
+                    interrupted=interrupted))
 
 
 @app.command()
@@ -142,7 +133,8 @@ def live(
 
     Keys: q or Esc quits, space pauses, r resets the count, m mutes.
     """
-    from formcheck.coach.live import LiveOptions, default_report_path, run_live
+    from formcheck.coach.live import LiveOptions, default_report_path
+    from formcheck.coach.loop import run_live
     from formcheck.video.live_sources import CameraSource, RealtimeFileSource
 
     try:
@@ -158,39 +150,29 @@ def live(
             check_video_path(source)
         (report_out,) = plan_outputs(source, [Output("--json", "report", json_path)])
         resolve_model(model)
-        options = LiveOptions(exercise, model, voice, window, max_seconds)
+        options = LiveOptions(exercise=exercise, model=model, voice=voice, window=window, max_seconds=max_seconds)
         with stop_signals.working():
             report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
-                              options)
+                              options).as_dict()
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    stats = report["live"]
-    if stop_signals.caught:
-        stats["ended_by"] = signal.Signals(stop_signals.caught[0]).name
-    if stats.get("error"):
-        report["incomplete_reason"] = f"the source failed: {stats['error']}"
-    failed = write_each([(report_out, report_json(report))])
-    summary = err if report_out.to_stdout else out
+    conclude(Ending(outputs=[report_out], texts={report_out: report_json(report)},
+                    summary=lambda console: _live_summary(report, console),
+                    problems=[report["incomplete_reason"]] if report["live"].get("error") else [],
+                    save=(lambda: history.save_session(report, "live"))
+                    if save and report["exercise"] is not None else None))
+
+
+def _live_summary(report: dict, console: Console) -> None:
     if report["exercise"] is None:
-        summary.print("No exercise was recognised: nothing was counted.")
+        console.print("No exercise was recognised: nothing was counted.")
     else:
-        print_summary(report, load_spec(report["exercise"]), summary)
+        print_summary(report, load_spec(report["exercise"]), console)
+    stats = report["live"]
     latency = ", ".join(f"{p} {stats[f'latency_ms_{p}']:.0f} ms" for p in ("p50", "p95")
                         if stats[f"latency_ms_{p}"] == stats[f"latency_ms_{p}"])  # NaN: no frame processed
-    summary.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped"
+    console.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped"
                   + (f", latency {latency}." if latency else "."), highlight=False)
-    if not failed and not report_out.to_stdout:
-        summary.print(f"Wrote report: {escape(str(json_path))}", highlight=False)
-    problems = [report["incomplete_reason"]] if stats.get("error") else []
-    problems += [f"could not write the report {json_path}: {why}" for why in failed.values()]
-    for line in problems:
-        say_error(line)
-    if save and report["exercise"] is not None:
-        say_saved(history.save_session(report, "live"), summary)
-    if stop_signals.caught:
-        raise typer.Exit(code=stop_signals.exit_code())
-    if problems:
-        raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from formcheck import stop_signals
-from formcheck.cli.console import err, fail, out, print_routine, say_error, say_saved
+from formcheck.cli.conclude import Ending, conclude
+from formcheck.cli.console import fail, print_routine
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
-from formcheck.reports.outputs import Output, plan_outputs, write_each
+from formcheck.reports.outputs import Output, plan_outputs
 from formcheck.reports.report import report_json
 from formcheck.video.files import VIDEO_SUFFIXES, check_video_path
 
@@ -75,27 +74,16 @@ def routine_command(
         resolve_model(model)
         play = RealtimeFileSource if realtime else FileSource
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
-        options = RoutineOptions(plan, model, voice, window, pain_before, pain_after, keys)
+        options = RoutineOptions(routine=plan, model=model, voice=voice, window=window, pain_before=pain_before,
+                                 pain_after=pain_after, keys=keys)
         with stop_signals.working():
-            report = run_routine(options, makers)
+            report = run_routine(options, makers).as_dict()
     except FormcheckError as exc:
         raise fail(str(exc)) from None
-    if stop_signals.caught:
-        report["routine"]["ended_by"] = signal.Signals(stop_signals.caught[0]).name
-    failed = write_each([(report_out, report_json(report))])
-    summary = err if report_out.to_stdout else out
-    print_routine(report, summary)
-    if not failed and not report_out.to_stdout:
-        summary.print(f"Wrote report: {escape(str(json_path))}", highlight=False)
-    problems = [f"the source failed: {s['live']['error']}" for s in report["segments"] if s["live"].get("error")]
-    problems += [f"could not write the report {json_path}: {why}" for why in failed.values()]
-    for line in problems:
-        say_error(line)
-    if save:
-        pain = report["routine"]["pain"]
-        say_saved(history.save_session(report, "routine", name=plan.id, pain_before=pain["before"],
-                                       pain_after=pain["after"]), summary)
-    if stop_signals.caught:
-        raise typer.Exit(code=stop_signals.exit_code())
-    if problems:
-        raise typer.Exit(code=1)
+    pain = report["routine"]["pain"]
+    conclude(Ending(outputs=[report_out], texts={report_out: report_json(report)},
+                    summary=lambda console: print_routine(report, console),
+                    problems=[f"the source failed: {s['live']['error']}" for s in report["segments"]
+                              if s["live"].get("error")],
+                    save=(lambda: history.save_session(report, "routine", name=plan.id, pain_before=pain["before"],
+                                                       pain_after=pain["after"])) if save else None))

@@ -1,7 +1,8 @@
-"""Live coaching: newest frame in, pose, session, overlay, window, voice; a report on the way out.
+"""The live coach's state: which exercise, the setup check, the session, what to say; a report on the way out.
 
-Time is the source's own: camera frames carry their capture time, a file played in real time its
-timestamps. Processing never works through a backlog: the source keeps only the newest frame.
+Frames reach it through the frame pipeline (`coach.loop`), smoothed once for the recognizer, the
+setup check and the session. Time is the source's own: camera frames carry their capture time, a file
+played in real time its timestamps.
 """
 
 from __future__ import annotations
@@ -9,22 +10,21 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
+from formcheck.analysis.notes import Note
 from formcheck.analysis.recognize import ExerciseRecognizer
-from formcheck.analysis.session import Session, smoothing_filter
+from formcheck.analysis.session import Session
 from formcheck.analysis.setup_check import SetupCheck
-from formcheck.coach.loop import coach_loop
 from formcheck.coach.voice import Voice
-from formcheck.coach.window import close_window, open_window, screen_size, size_window
-from formcheck.pose.landmarker import PoseEstimator, PoseFrame, model_label
+from formcheck.pose.landmarker import PoseFrame, model_label
 from formcheck.render.overlay import BAD, GOOD
-from formcheck.reports.report import SCHEMA, build_report
+from formcheck.reports.report import LiveBlock, Report, VoiceBlock, build_report
 from formcheck.spec.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
 from formcheck.video.files import VideoInfo
 from formcheck.video.live_sources import LiveSource
@@ -32,7 +32,27 @@ from formcheck.video.live_sources import LiveSource
 RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
 
 
-@dataclass
+class EndReason(StrEnum):
+    """How a live run (or one exercise of the routine) ended; the report's `live.ended_by`."""
+
+    STOPPED = "stopped"
+    KEY = "key"  # q or Esc
+    CTRL_C = "ctrl-c"
+    SIGTERM = "SIGTERM"
+    SIGHUP = "SIGHUP"
+    WINDOW_CLOSED = "window closed"
+    SOURCE_ENDED = "source ended"
+    SOURCE_FAILED = "source failed"
+    TIME_LIMIT = "time limit"
+    # the routine's own
+    PAIN = "pain"
+    NEXT = "next"
+    BACK = "back"
+    TARGET = "target"
+    MOVED_ON = "moved on"  # the next exercise's position was seen: on to it
+
+
+@dataclass(frozen=True, kw_only=True)
 class LiveOptions:
     exercise: str  # an exercise id, or "auto"
     model: str = "full"
@@ -53,7 +73,7 @@ class LiveStats:
     processed: int = 0
     started: float = field(default_factory=time.monotonic)
 
-    def as_dict(self, dropped: int) -> dict:
+    def as_dict(self, dropped: int) -> dict[str, float | int]:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         lat = np.array(self.latencies) * 1000 if self.latencies else np.array([np.nan])
         return {"processed_fps": round(self.processed / elapsed, 2), "processed_frames": self.processed,
@@ -62,22 +82,23 @@ class LiveStats:
 
 
 class LiveCoach:
-    def __init__(self, source: LiveSource, options: LiveOptions) -> None:
+    """`voice`: one voice shared by several coaches (the routine's exercises), else its own."""
+
+    def __init__(self, source: LiveSource, options: LiveOptions, voice: Voice | None = None) -> None:
         self.source, self.options = source, options
         self.size = (source.width, source.height)
-        self.voice = Voice(enabled=options.voice)
+        self.voice = voice or Voice(enabled=options.voice)
         self.auto = options.exercise == "auto"
         self.recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()]) if self.auto else None
         self.spec: ExerciseSpec | None = None if self.auto else load_spec(options.exercise)
         self.session: Session | None = None
         self.setup: SetupCheck | None = SetupCheck(self.spec) if self.spec else None
-        self.segments: list[dict] = []  # finished sessions of earlier exercises (auto mode)
+        self.segments: list[Report] = []  # finished sessions of earlier exercises (auto mode)
         self.messages = common_messages()
-        self.smoothing = smoothing_filter()  # once, for the recognizer, the setup check and the session
         self.paused = False
         self.frames_seen = self.frames_with_pose = 0  # every frame, before counting started too
         self.stats = LiveStats()
-        self.end_reason = "stopped"
+        self.end_reason = EndReason.STOPPED
         self.failed: str | None = None
         self._announced_hold: set[int] = set()
         self._recent: deque[PoseFrame] = deque()
@@ -94,7 +115,7 @@ class LiveCoach:
     def _start_session(self, since: float) -> None:
         """A new count, fed the recent frames from `since` on: the reps of the last seconds count."""
         assert self.spec is not None
-        self.session = Session(self.spec, self.size, smoothed=True)
+        self.session = Session(self.spec, self.size)
         for frame in self._recent:
             if frame.t >= since:
                 self.session.update(frame)
@@ -102,7 +123,7 @@ class LiveCoach:
     def continue_from(self, previous: LiveCoach, since: float) -> None:
         """Counting starts at once, from `since`, on the recent frames `previous` saw: this exercise was
         recognised there (a routine following a switch), so the setup check is not needed."""
-        self._recent, self.smoothing = previous._recent, previous.smoothing
+        self._recent = previous._recent
         self._start_session(since)
 
     def _close_segment(self) -> None:
@@ -113,15 +134,18 @@ class LiveCoach:
 
     def reset(self) -> None:
         if self.spec is not None and self.session is not None:
-            self.session = Session(self.spec, self.size, smoothed=True)
+            self.session = Session(self.spec, self.size)
             self.voice.say(self.spec.messages["count_reset"], urgent=True)
 
-    # ---- the frame step -------------------------------------------------------------------
-    def smooth(self, frame: PoseFrame) -> PoseFrame:
-        if not frame.detected:
-            return frame
-        return PoseFrame(frame.t, self.smoothing(frame.t, frame.xy), frame.z, frame.visibility, frame.world)
+    def start(self) -> None:
+        """The clock starts now (after the model loaded and the window opened)."""
+        self.stats = LiveStats()
 
+    def end(self, reason: EndReason, failure: str | None = None) -> None:
+        self.end_reason = reason
+        self.failed = failure if failure is not None else self.failed
+
+    # ---- the frame step -------------------------------------------------------------------
     def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
         """Advances one (smoothed) frame, all but the session update; returns the banner and colour."""
         self.frames_seen += 1
@@ -168,65 +192,37 @@ class LiveCoach:
             self.voice.say(spec.messages["target_reached"])
 
     # ---- output ----------------------------------------------------------------------------
-    def _report_of(self, session: Session) -> dict:
+    def _report_of(self, session: Session, notes: list[Note] | None = None) -> Report:
         info = VideoInfo(self.source.name, self.source.fps, session.frames,
                          round(session.last_t, 3), self.size[0], self.size[1])
-        return build_report(session, info, model_label(self.options.model), complete=True)
+        return build_report(session, info, model_label(self.options.model), complete=True, notes=notes)
 
-    def _nothing_recognised(self) -> dict:
-        """Auto mode that never saw an exercise: an honest empty report, no exercise made up."""
-        info = VideoInfo(self.source.name, self.source.fps, self.stats.processed, 0.0, self.size[0], self.size[1])
-        return {"schema": SCHEMA, "complete": True, "exercise": None, "source": info.as_dict(),
-                "model": model_label(self.options.model), "rep_count": 0, "good_reps": 0, "reps": [], "holds": [],
-                "warnings": [], "pose_coverage": 0.0, "side_totals": {}, "frames_analyzed": 0}
-
-    def report(self) -> dict:
+    def report(self, notes: list[Note] | None = None) -> Report:
+        """The run's report; `notes`: the frame pipeline's, on the whole run."""
         if self.session is not None:
             self.session.finish()
-            main = self._report_of(self.session)
+            main = self._report_of(self.session, notes)
         elif self.segments:
             main = self.segments.pop()
+            main.notes = list(notes or [])
         elif self.spec is not None:
-            main = self._report_of(Session(self.spec, self.size))
-        else:
-            main = self._nothing_recognised()
-        main["complete"] = self.failed is None
+            main = self._report_of(Session(self.spec, self.size), notes)
+        else:  # auto mode that never saw an exercise: an honest empty report, no exercise made up
+            info = VideoInfo(self.source.name, self.source.fps, self.stats.processed, 0.0, *self.size)
+            main = Report(complete=True, exercise=None, source=info.as_dict(),
+                          model=model_label(self.options.model), results=None, notes=list(notes or []))
+        main.complete = self.failed is None
+        main.incomplete_reason = f"the source failed: {self.failed}" if self.failed else None
         # what the camera saw over the whole run, not only since counting started
-        main["frames_seen"] = self.frames_seen
-        main["pose_coverage"] = round(self.frames_with_pose / self.frames_seen, 4) if self.frames_seen else 0.0
-        main["live"] = self.stats.as_dict(self.source.frames.dropped) | {"ended_by": self.end_reason}
-        if self.failed:
-            main["live"]["error"] = self.failed
-        if self.session is None and self.setup is not None and not self.segments:
-            main["live"]["waiting_for"] = self.setup.message  # what the setup check still asked for
+        main.frames_seen = self.frames_seen
+        main.pose_coverage = self.frames_with_pose / self.frames_seen if self.frames_seen else 0.0
+        waiting = self.setup.message if self.session is None and self.setup is not None and not self.segments \
+            else None
+        main.live = LiveBlock(stats=self.stats.as_dict(self.source.frames.dropped), ended_by=self.end_reason,
+                              error=self.failed, waiting_for=waiting)
         if self.auto:
-            main["segments"] = self.segments
+            main.segments = self.segments
         return main
 
-
-def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> dict:
-    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
-
-    The source is made after the window exists: see `sources._av`.
-    """
-    open_window(options.window)
-    try:
-        source = make_source()
-    except BaseException:
-        close_window(options.window)
-        raise
-    coach = LiveCoach(source, options)
-    with PoseEstimator(options.model) as estimator:
-        if options.window:
-            size_window(coach.size, screen_size())
-        source.start()
-        coach.stats = LiveStats()
-        try:
-            coach_loop(coach, source, estimator, options)
-        finally:
-            source.stop()
-            close_window(options.window)
-    report = coach.report()
-    report["voice"] = {"available": coach.voice.available, "problem": coach.voice.problem,
-                       "spoken": coach.voice.spoken}
-    return report
+    def voice_block(self) -> VoiceBlock:
+        return VoiceBlock(available=self.voice.available, problem=self.voice.problem, spoken=self.voice.spoken)

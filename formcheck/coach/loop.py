@@ -1,20 +1,25 @@
-"""The live frame loop: newest frame, pose, coach, overlay, window, keys; shared by `live` and the routine."""
+"""The live frame loop: the frame pipeline into the coach, overlay, window and keys; shared by `live`
+and the routine. `run_live` is `formcheck live`."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
+from formcheck import stop_signals
+from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
-from formcheck.coach.window import WINDOW
+from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
+from formcheck.coach.window import WINDOW, close_window, open_window, screen_size, size_window
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
 from formcheck.render.overlay import Overlay
+from formcheck.reports.report import Report
 from formcheck.video.live_sources import LiveSource
 
-if TYPE_CHECKING:
-    from formcheck.coach.live import LiveCoach, LiveOptions
+LIVE_AHEAD = 1  # one frame inferred while the last is drawn: what is shown is never late
+KEY_ENDS = {ord("q"): EndReason.KEY, 27: EndReason.KEY}  # q, Esc
 
 
 class LoopHooks:
@@ -23,71 +28,117 @@ class LoopHooks:
     def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:
         return image
 
-    def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> bool:
-        """After each frame, with the key pressed (-1: none); True ends the loop (set `end_reason`)."""
-        return False
+    def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> EndReason | None:
+        """After each frame, with the key pressed (-1: none); a reason ends the loop."""
+        return None
+
+
+class _Step:
+    """One frame through the coach, the overlay and the window."""
+
+    def __init__(self, coach: LiveCoach, source: LiveSource, options: LiveOptions, hooks: LoopHooks) -> None:
+        self.coach, self.source, self.options, self.hooks = coach, source, options, hooks
+        self.overlay_for: dict[str, Overlay] = {}
+
+    def __call__(self, observed: Observed) -> bool:
+        coach, options = self.coach, self.options
+        if options.max_seconds and time.monotonic() - coach.stats.started > options.max_seconds:
+            coach.end(EndReason.TIME_LIMIT)
+            return True
+        frame = observed.pose
+        had_session = coach.session
+        banner, colour = coach.step(frame)
+        state = None
+        if coach.session is not None and not coach.paused:
+            # a session that started on this frame was fed it with the replay
+            state = coach.session.update(frame, cut=observed.cut) if coach.session is had_session else \
+                coach.session.last_state
+        if state is not None:
+            coach.speak_events(state)
+        image = self._draw(observed.rgb.copy(), state, frame, banner, colour)
+        key = self._show(image)
+        ended = KEY_ENDS.get(key)
+        if ended is None and options.window and _window_closed():
+            ended = EndReason.WINDOW_CLOSED
+        coach.stats.processed += 1
+        if observed.wall is not None:
+            coach.stats.latencies.append(time.monotonic() - observed.wall)
+        ended = ended or self.hooks.handle(coach, frame, state, key)
+        if ended is not None:
+            coach.end(ended)
+        return ended is not None
+
+    def _draw(self, image: np.ndarray, state: FrameState | None, frame: PoseFrame, banner: str | None,
+              colour: tuple) -> np.ndarray:
+        coach = self.coach
+        spec = coach.spec
+        overlay = self.overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
+        image = overlay.draw(image, state, mirror=self.source.mirror, pose=frame)
+        title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
+        overlay.banner(image, banner or title, colour, top=banner is None)
+        return self.hooks.draw(coach, image)
+
+    def _show(self, image: np.ndarray) -> int:
+        """The frame in the window; the key pressed (-1: none); the live keys handled here."""
+        if not self.options.window:
+            return -1
+        import cv2
+
+        cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        key = cv2.waitKey(1)
+        key = -1 if key < 0 else key & 0xFF
+        coach = self.coach
+        if key == ord(" "):
+            coach.paused = not coach.paused
+        elif key == ord("r"):
+            coach.reset()
+        elif key == ord("m"):
+            coach.voice.muted = not coach.voice.muted
+        return key
+
+
+def _window_closed() -> bool:
+    import cv2
+
+    return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
 
 
 def coach_loop(coach: LiveCoach, source: LiveSource, estimator: PoseEstimator, options: LiveOptions,
-               hooks: LoopHooks | None = None) -> None:
-    """Frames through the coach until q/Esc, Ctrl-C, the window closes, the source ends, `max_seconds`,
-    or the hooks say so; `coach.end_reason` says which."""
-    import cv2
-
-    hooks = hooks or LoopHooks()
-    overlay_for: dict[str, Overlay] = {}
+               hooks: LoopHooks | None = None) -> Report:
+    """Frames through the coach until a key, Ctrl-C, the window closes, the source ends, `max_seconds`,
+    or the hooks say so (`coach.end_reason` says which); the coach's report, with the run's notes."""
+    pipeline = FramePipeline(estimator, model=options.model, ahead=LIVE_AHEAD)
     try:
-        while True:
-            if options.max_seconds and time.monotonic() - coach.stats.started > options.max_seconds:
-                coach.end_reason = "time limit"
-                break
-            captured = source.frames.get(timeout=0.5)
-            if captured is None:
-                if source.frames.closed:
-                    if source.frames.error is not None:
-                        coach.failed = str(source.frames.error)
-                        coach.end_reason = "source failed"
-                    else:
-                        coach.end_reason = "source ended"
-                    break
-                continue
-            frame = coach.smooth(estimator.detect(captured.rgb, captured.t))
-            had_session = coach.session
-            banner, colour = coach.step(frame)
-            image = captured.rgb.copy()
-            state = None
-            if coach.session is not None and not coach.paused:
-                # a session that started on this frame was fed it with the replay
-                state = coach.session.update(frame) if coach.session is had_session else \
-                    coach.session.last_state
-            if state is not None:
-                coach.speak_events(state)
-            spec = coach.spec
-            overlay = overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
-            image = overlay.draw(image, state, mirror=source.mirror, pose=frame)
-            title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
-            overlay.banner(image, banner or title, colour, top=banner is None)
-            image = hooks.draw(coach, image)
-            key = -1
-            if options.window:
-                cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-                key = cv2.waitKey(1)
-                key = -1 if key < 0 else key & 0xFF
-                if key in (ord("q"), 27):
-                    coach.end_reason = "key"
-                    break
-                if key == ord(" "):
-                    coach.paused = not coach.paused
-                elif key == ord("r"):
-                    coach.reset()
-                elif key == ord("m"):
-                    coach.voice.muted = not coach.voice.muted
-                if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-                    coach.end_reason = "window closed"
-                    break
-            coach.stats.processed += 1
-            coach.stats.latencies.append(time.monotonic() - captured.wall)
-            if hooks.handle(coach, frame, state, key):
-                break
+        if pipeline.run(source, _Step(coach, source, options, hooks or LoopHooks())) is Ending.FRAMES_ENDED:
+            coach.end(EndReason.SOURCE_ENDED)
+    except SourceFailed as failed:
+        coach.end(EndReason.SOURCE_FAILED, failure=str(failed.cause))
     except KeyboardInterrupt:
-        coach.end_reason = "ctrl-c"
+        coach.end(EndReason(stop_signals.stopped_by()))
+    return coach.report(pipeline.notes.notes(coach.spec, coach.size))
+
+
+def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> Report:
+    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
+
+    The source is made after the window exists: see `sources._av`.
+    """
+    open_window(options.window)
+    try:
+        source = make_source()
+    except BaseException:
+        close_window(options.window)
+        raise
+    coach = LiveCoach(source, options)
+    with PoseEstimator(options.model) as estimator:
+        if options.window:
+            size_window(coach.size, screen_size())
+        source.start()
+        coach.start()
+        try:
+            report = coach_loop(coach, source, estimator, options)
+        finally:
+            source.stop()
+            close_window(options.window)
+    report.voice = coach.voice_block()
+    return report

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from formcheck import stop_signals
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import FrameState
-from formcheck.coach.live import LiveCoach, LiveOptions, LiveStats
+from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
 from formcheck.coach.loop import LoopHooks, coach_loop
 from formcheck.coach.routine import Progress, Routine, Step
 from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
@@ -23,13 +24,15 @@ from formcheck.coach.voice import Voice
 from formcheck.coach.window import close_window, open_window
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame, model_label
 from formcheck.render.overlay import BAD, GOOD, TEXT
-from formcheck.reports.report import SCHEMA
+from formcheck.reports.report import Report, VoiceBlock, combined
 from formcheck.video.live_sources import LiveSource
 
-STOPS = ("key", "ctrl-c", "window closed", "source failed")  # the routine ends with the exercise
+# the routine ends with the exercise
+STOPS = (EndReason.KEY, EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, EndReason.WINDOW_CLOSED,
+         EndReason.SOURCE_FAILED)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class RoutineOptions:
     routine: Routine
     model: str = "full"
@@ -52,7 +55,7 @@ class Stage:
 @dataclass
 class RoutineLog:
     steps: list[dict] = field(default_factory=list)  # per set: target, done, how it ended
-    segments: list[dict] = field(default_factory=list)  # the per-exercise reports
+    segments: list[Report] = field(default_factory=list)  # the per-exercise reports
     rests: list[dict] = field(default_factory=list)
     pain_during: list[dict] = field(default_factory=list)
     pain_before: int | None = None
@@ -84,22 +87,20 @@ class StageHooks(LoopHooks):
     def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:
         return self.runner.screen.compose(image, self.lines(coach.session is not None))
 
-    def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> bool:
+    def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> EndReason | None:
         self.started_t = frame.t if self.started_t is None else self.started_t
         if key < 0:
             key = self.runner.asker.scripted.due(frame.t - self.started_t)
         if state is not None and coach.session is not None:
             self.progress.update(state, coach.session)
-        ended = {ord("p"): "pain", ord("n"): "next", ord("b"): "back", ord("q"): "key"}.get(key)
+        ended = {ord("p"): EndReason.PAIN, ord("n"): EndReason.NEXT, ord("b"): EndReason.BACK}.get(key)
         if ended is None and self.progress.met:
-            ended = "target"
+            ended = EndReason.TARGET
             coach.voice.say(self.runner.routine.say("target_met"), urgent=True)
         if ended is None and self.recognizer is not None and self.recognizer.update(frame, coach.size) == self.next_id:
-            ended = "moved on"
+            ended = EndReason.MOVED_ON
             self.runner.handover = (coach, self.recognizer.since)
-        if ended is not None:
-            coach.end_reason = ended
-        return ended is not None
+        return ended
 
 
 class RoutineRunner:
@@ -148,7 +149,7 @@ class RoutineRunner:
         except RoutineEnded as ended:
             self.log.end_reason = ended.reason
         except KeyboardInterrupt:
-            self.log.end_reason = "ctrl-c"
+            self.log.end_reason = stop_signals.stopped_by()
         finally:
             self._stop_source()
             close_window(self.options.window)
@@ -201,17 +202,16 @@ class RoutineRunner:
         step = stage.of(self.routine)
         self._use_source(stage.step_index)
         assert self.source is not None and self._estimator is not None
-        options = LiveOptions(step.spec.id, self.options.model, voice=False, window=self.options.window)
-        coach = LiveCoach(self.source, options)
-        coach.voice = self.voice  # one voice for the whole routine
+        options = LiveOptions(exercise=step.spec.id, model=self.options.model, voice=False,
+                              window=self.options.window)
+        coach = LiveCoach(self.source, options, voice=self.voice)  # one voice for the whole routine
         if self.handover is not None:
             coach.continue_from(*self.handover)
             self.handover = None
         self.voice.say(self.routine.say("starting", exercise=step.spec.name, target=step.target_text()), urgent=True)
         hooks = StageHooks(self, stage, next_id if next_id != step.spec.id else None)
-        coach.stats = LiveStats()
-        coach_loop(coach, self.source, self._estimator, options, hooks)
-        self.log.segments.append(coach.report())
+        coach.start()
+        self.log.segments.append(coach_loop(coach, self.source, self._estimator, options, hooks))
         self.log.steps.append({"exercise": step.spec.id, "set": stage.set_number, "target": step.target(),
                                "done": hooks.progress.done(), "met": hooks.progress.met,
                                "ended_by": coach.end_reason})
@@ -230,28 +230,19 @@ class RoutineRunner:
                                "rested_s": round(time.monotonic() - started, 1)})
 
     # ---- the report ------------------------------------------------------------------------
-    def report(self) -> dict:
-        log, segments = self.log, self.log.segments
-        seen = sum(s.get("frames_seen", 0) for s in segments)
-        with_pose = sum(s.get("pose_coverage", 0.0) * s.get("frames_seen", 0) for s in segments)
-        side_totals: dict[str, float] = {}
-        for s in segments:
-            for side, secs in s.get("side_totals", {}).items():
-                side_totals[side] = round(side_totals.get(side, 0.0) + secs, 3)
-        return {
-            "schema": SCHEMA, "complete": log.end_reason not in ("ctrl-c", "window closed", "source failed"),
-            "exercise": None, "source": {"path": ", ".join(dict.fromkeys(self.source_names))},
-            "model": model_label(self.options.model),
-            "rep_count": sum(s["rep_count"] for s in segments), "good_reps": sum(s["good_reps"] for s in segments),
-            "reps": [], "holds": [], "warnings": [], "side_totals": side_totals,
-            "pose_coverage": round(with_pose / seen, 4) if seen else 0.0, "segments": segments,
-            "routine": {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
-                        "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
-                        "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during}},
-            "voice": {"available": self.voice.available, "problem": self.voice.problem,
-                      "spoken": self.voice.spoken},
-        }
+    def report(self) -> Report:
+        log = self.log
+        report = combined(log.segments, source={"path": ", ".join(dict.fromkeys(self.source_names))},
+                          model=model_label(self.options.model),
+                          complete=log.end_reason not in ("ctrl-c", "SIGTERM", "SIGHUP", "window closed",
+                                                          "source failed"))
+        report.routine = {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
+                          "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
+                          "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during}}
+        report.voice = VoiceBlock(available=self.voice.available, problem=self.voice.problem,
+                                  spoken=self.voice.spoken)
+        return report
 
 
-def run_routine(options: RoutineOptions, make_sources: list[Callable[[], LiveSource]]) -> dict:
+def run_routine(options: RoutineOptions, make_sources: list[Callable[[], LiveSource]]) -> Report:
     return RoutineRunner(options, make_sources).run()

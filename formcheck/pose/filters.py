@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+
+from formcheck.pose.landmarker import PoseFrame
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -41,3 +45,24 @@ class OneEuroFilter:
         x_hat = prev + _alpha(cutoff, dt) * (x - prev)
         self._t, self._x, self._dx = t, x_hat, dx_hat
         return x_hat.copy()
+
+
+class PoseSmoother:
+    """The one smoothing of the landmarks, for every reader of a frame (the recognizer, the setup
+    check, the session, the overlay). A cut between shots starts it afresh: smoothing across the
+    jump would blend two shots."""
+
+    MIN_CUTOFF, BETA = 1.5, 0.02
+
+    def __init__(self) -> None:
+        self._filter = OneEuroFilter(min_cutoff=self.MIN_CUTOFF, beta=self.BETA)
+
+    def reset(self) -> None:
+        self._filter = OneEuroFilter(min_cutoff=self.MIN_CUTOFF, beta=self.BETA)
+
+    def __call__(self, frame: PoseFrame, cut: bool = False) -> PoseFrame:
+        if cut:
+            self.reset()
+        if not frame.detected:
+            return frame
+        return replace(frame, xy=self._filter(frame.t, frame.xy))

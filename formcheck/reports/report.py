@@ -11,41 +11,106 @@ import csv
 import io
 import json
 import math
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcheck.analysis.session import Session, nan_to_none
-from formcheck.reports.outputs import check_writable, write_text  # noqa: F401 (check_writable: its old home)
+from formcheck.analysis.notes import Note
+from formcheck.analysis.session import Results, Session, nan_to_none
+from formcheck.reports.outputs import write_text
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.video.files import VideoInfo
 
 SCHEMA = "formcheck.report/1"
 
 
+@dataclass(frozen=True, kw_only=True)
+class LiveBlock:
+    """How a live run went: frames processed, latency, and how it ended."""
+
+    stats: dict[str, Any]  # processed_fps, processed_frames, dropped_frames, latency_ms_p50/p95
+    ended_by: str
+    error: str | None = None
+    waiting_for: str | None = None  # what the setup check still asked for when it ended
+
+    def as_dict(self) -> dict[str, Any]:
+        extra = {k: v for k, v in (("error", self.error), ("waiting_for", self.waiting_for)) if v is not None}
+        return self.stats | {"ended_by": self.ended_by} | extra
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoiceBlock:
+    available: bool
+    problem: str | None
+    spoken: list[Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"available": self.available, "problem": self.problem, "spoken": self.spoken}
+
+
+@dataclass(kw_only=True)
+class Report:
+    """A `formcheck.report/1` report. Made only by `build_report` (one session) and `combined` (a routine's
+    sessions); live and the routine add their blocks (`live`, `voice`, `segments`, `routine`) to it."""
+
+    complete: bool
+    incomplete_reason: str | None = None
+    exercise: str | None
+    source: dict[str, Any]
+    model: str
+    results: Results | None  # None: no exercise was ever recognised
+    notes: list[Note] = field(default_factory=list)
+    frames_seen: int | None = None  # live: every frame the camera gave, before counting started too
+    pose_coverage: float | None = None  # overrides the session's (live: over every frame seen)
+    live: LiveBlock | None = None
+    voice: VoiceBlock | None = None
+    segments: list[Report] | None = None  # earlier exercises of the same run (auto mode, the routine)
+    routine: dict[str, Any] | None = None
+    totals: dict[str, Any] | None = None  # a routine's counts over its segments
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.results
+        counts: dict[str, Any] = {
+            "rep_count": r.rep_count if r else 0, "good_reps": r.good_reps if r else 0,
+            "reps": [asdict(x) for x in r.reps] if r else [], "holds": [asdict(x) for x in r.holds] if r else [],
+            "warnings": [asdict(w) for w in r.warnings] if r else [],
+            "pose_coverage": round(self.pose_coverage if self.pose_coverage is not None else
+                                   r.pose_coverage if r else 0.0, 4),
+            "side_totals": r.side_totals if r else {}, "frames_analyzed": r.frames if r else 0,
+            "not_counted": [asdict(x) for x in r.not_counted] if r else [],
+        } | (self.totals or {})
+        out = {"schema": SCHEMA, "complete": self.complete,
+               "incomplete_reason": None if self.complete else self.incomplete_reason,
+               "exercise": self.exercise, "source": self.source, "model": self.model, **counts,
+               "notes": [n.as_dict() for n in self.notes]}
+        blocks = {"frames_seen": self.frames_seen, "live": self.live.as_dict() if self.live else None,
+                  "segments": [s.as_dict() for s in self.segments] if self.segments is not None else None,
+                  "routine": self.routine, "voice": self.voice.as_dict() if self.voice else None}
+        return out | {k: v for k, v in blocks.items() if v is not None}
+
+
 def build_report(session: Session, source: VideoInfo, model: str, complete: bool,
-                 incomplete_reason: str | None = None, notes: list[dict] | None = None) -> dict[str, Any]:
-    """The report of a finished session; the one place a report is made, for analyze and live.
-    `notes` are remarks on the input as a whole ({"note": name, "message": words})."""
-    r = session.results()
-    return {
-        "schema": SCHEMA,
-        "complete": complete,
-        "incomplete_reason": None if complete else incomplete_reason,
-        "exercise": session.spec.id,
-        "source": source.as_dict(),
-        "model": model,
-        "rep_count": r.rep_count,
-        "good_reps": r.good_reps,
-        "reps": [asdict(x) for x in r.reps],
-        "holds": [asdict(x) for x in r.holds],
-        "warnings": [asdict(w) for w in r.warnings],
-        "pose_coverage": round(r.pose_coverage, 4),
-        "side_totals": r.side_totals,
-        "frames_analyzed": r.frames,
-        "not_counted": [asdict(x) for x in r.not_counted],
-        "notes": notes or [],
-    }
+                 incomplete_reason: str | None = None, notes: list[Note] | None = None) -> Report:
+    """The report of a finished session, for analyze, batch, live and each exercise of the routine.
+    `notes` are remarks on the input as a whole."""
+    return Report(complete=complete, incomplete_reason=incomplete_reason, exercise=session.spec.id,
+                  source=source.as_dict(), model=model, results=session.results(), notes=list(notes or []))
+
+
+def combined(segments: list[Report], *, source: dict[str, Any], model: str, complete: bool) -> Report:
+    """One report over several sessions (a routine's exercises): their counts added up, each kept whole
+    in `segments`."""
+    dicts = [s.as_dict() for s in segments]
+    seen = sum(s.frames_seen or 0 for s in segments)
+    with_pose = sum(d["pose_coverage"] * (s.frames_seen or 0) for s, d in zip(segments, dicts, strict=True))
+    side_totals: dict[str, float] = {}
+    for d in dicts:
+        for side, secs in d["side_totals"].items():
+            side_totals[side] = round(side_totals.get(side, 0.0) + secs, 3)
+    totals = {"rep_count": sum(d["rep_count"] for d in dicts), "good_reps": sum(d["good_reps"] for d in dicts),
+              "side_totals": side_totals, "frames_analyzed": sum(d["frames_analyzed"] for d in dicts)}
+    return Report(complete=complete, exercise=None, source=source, model=model, results=None, totals=totals,
+                  pose_coverage=with_pose / seen if seen else 0.0, segments=segments)
 
 
 def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
@@ -64,8 +129,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def report_json(report: dict[str, Any]) -> str:
-    return json.dumps(_finite(report), indent=2, allow_nan=False) + "\n"
+def report_json(report: Report | dict[str, Any]) -> str:
+    data = report.as_dict() if isinstance(report, Report) else report
+    return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
 
 
 def measures_csv(session: Session) -> str:
@@ -94,7 +160,7 @@ def measure_series(session: Session, max_points: int = 2000) -> dict[str, Any]:
             "values": [None if (v := nan_to_none(row.get(name))) is None else round(v, 2) for row in rows]}
 
 
-def write_json(path: Path, report: dict[str, Any]) -> None:
+def write_json(path: Path, report: Report | dict[str, Any]) -> None:
     write_text(path, report_json(report))
 
 

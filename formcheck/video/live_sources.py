@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,10 @@ from formcheck.errors import FormcheckError
 from formcheck.video.files import VideoFile
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Captured:
     t: float  # seconds: the video's own timestamp, or since the camera opened
-    wall: float  # time.monotonic() when the frame arrived (latency is measured from here)
+    wall: float | None  # time.monotonic() when the frame arrived (live latency); None for a file read whole
     rgb: np.ndarray
 
 
@@ -87,6 +88,18 @@ class LiveSource:
         self._stop.set()
         self._thread.join(timeout=2.0)
 
+    def captured(self, stop: threading.Event) -> Iterator[Captured]:
+        """The newest frame each time one is taken, until the source ends or `stop` is set; a failure
+        is raised."""
+        while not stop.is_set():
+            item = self.frames.get(timeout=0.1)
+            if item is not None:
+                yield item
+            elif self.frames.closed:
+                if self.frames.error is not None:
+                    raise self.frames.error
+                return
+
     def _guarded(self) -> None:
         try:
             self._run()
@@ -137,7 +150,7 @@ class CameraSource(LiveSource):
                     continue
                 failed = 0
                 now = time.monotonic()
-                self.frames.put(Captured(now - start, now, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+                self.frames.put(Captured(t=now - start, wall=now, rgb=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
         finally:
             self._cap.release()
 
@@ -158,7 +171,7 @@ class RealtimeFileSource(LiveSource):
             for t, rgb in self._video.frames():
                 if self._wait_turn(start + t):
                     return
-                self.frames.put(Captured(t, time.monotonic(), rgb))
+                self.frames.put(Captured(t=t, wall=time.monotonic(), rgb=rgb))
             if self._video.stopped:
                 raise FormcheckError(f"{self.name}: {self._video.stopped}")
         finally:

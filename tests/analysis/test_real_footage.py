@@ -3,7 +3,7 @@ recordings of other movements in the same positions count nothing and say so."""
 
 import pytest
 
-from formcheck.analysis.pipeline import analyze_video
+from formcheck.analysis.analyze import analyze_video
 from formcheck.reports.report import build_report
 from formcheck.spec.specs import load_spec
 from tests.helpers import SAMPLES
@@ -14,7 +14,7 @@ REAL = SAMPLES / "real"
 
 def analyze(name: str, exercise: str) -> dict:
     result = analyze_video(REAL / f"{name}.mp4", load_spec(exercise), "full")
-    return build_report(result.session, result.info, result.model, result.complete)
+    return build_report(result.session, result.info, result.model, result.complete).as_dict()
 
 
 def test_a_real_cat_cow_is_counted_without_false_faults():

@@ -133,7 +133,7 @@ def test_a_hold_exercise_without_sides_from_its_spec_alone(tmp_path):
         session.update(bridge_pose(t, lift, top))
     session.finish()
     report = build_report(session, VideoInfo("gone.mp4", 30.0, session.frames, session.last_t, 640, 480),
-                          "pose_landmarker_full", True)
+                          "pose_landmarker_full", True).as_dict()
     assert len(report["holds"]) == 2
     html = session_html(report, spec, measure_series(session))
     assert f"2 holds, {sum(h['seconds'] for h in report['holds']):.1f} s in all" in html

@@ -1,0 +1,95 @@
+"""Offline analysis of a video file: the frame pipeline into a session and an annotated video."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formcheck import stop_signals
+from formcheck.analysis.notes import Note
+from formcheck.analysis.pipeline import FileFrames, FramePipeline, Observed, SourceFailed
+from formcheck.analysis.session import Session
+from formcheck.errors import describe
+from formcheck.pose.landmarker import PoseEstimator, model_label
+from formcheck.render.overlay import Overlay
+from formcheck.spec.specs import ExerciseSpec
+from formcheck.video.files import VideoFile, VideoInfo
+from formcheck.video.writer import VideoWriter
+
+AHEAD = 4  # frames inferred ahead of the session and the encoder
+
+
+@dataclass(kw_only=True)
+class AnalysisResult:
+    session: Session
+    info: VideoInfo
+    model: str
+    complete: bool
+    interrupted: bool = False  # Ctrl-C or a stop signal
+    incomplete_reason: str | None = None  # why a file was not analysed to its end
+    video_problem: str | None = None  # why no annotated video was written, when one was asked for
+    notes: list[Note] = field(default_factory=list)  # remarks on the clip as a whole, for the report
+
+
+def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
+                  video_out: Path | None = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  estimator: PoseEstimator | None = None,
+                  max_fps: float | None = None) -> AnalysisResult:
+    """Runs pose, measures and engine over every frame; Ctrl-C ends it early, not badly.
+
+    On KeyboardInterrupt the result comes back with `complete=False` and the annotated video so
+    far is finished properly, so nothing recorded is lost. A file that stops decoding before its
+    declared end is analysed as far as it goes and comes back incomplete with the reason.
+    `estimator`: a loaded model to reuse (batch workers load it once, not once per file); it is
+    left open. `max_fps`: analyse at most this many frames a second; the others are skipped, also
+    in the annotated video.
+    """
+    video = VideoFile(path)
+    info = video.info
+    size = (info.width, info.height)
+    session = Session(spec, size)
+    complete, interrupted, video_problem = False, False, None
+    writer = None
+    if video_out:
+        try:
+            writer = VideoWriter(video_out, size, info.fps)
+        except OSError as exc:
+            video_problem = describe(exc)
+    overlay = Overlay(spec, size) if writer else None
+    done = 0
+
+    def step(frame: Observed) -> bool:
+        nonlocal done
+        with stop_signals.uninterrupted():  # a frame is in both the report and the video, or in neither
+            state = session.update(frame.pose, cut=frame.cut)
+            if writer and overlay:
+                rgb = frame.rgb.copy() if not frame.rgb.flags.writeable else frame.rgb
+                writer.write(overlay.draw(rgb, state), frame.t)
+            done += 1
+            if progress:
+                progress(done, info.frames)
+        return False
+
+    pipeline = None
+    try:
+        with nullcontext(estimator) if estimator else PoseEstimator(model) as landmarker:
+            landmarker.restart()
+            pipeline = FramePipeline(landmarker, model=model, ahead=AHEAD)
+            pipeline.run(FileFrames(video, max_fps), step)
+        complete = video.stopped is None
+    except SourceFailed as failed:
+        raise failed.cause from None
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        session.finish()
+        video.close()
+        if writer:
+            video_problem = writer.close()
+    notes = pipeline.notes.notes(spec, size) if pipeline else []
+    return AnalysisResult(session=session, info=info, model=model_label(model), complete=complete,
+                          interrupted=interrupted, incomplete_reason=video.stopped, video_problem=video_problem,
+                          notes=notes)
