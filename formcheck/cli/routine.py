@@ -60,13 +60,17 @@ def routine_command(
 
     Keys: p it hurts (stop), n next, b back, q or Esc ends, space pauses, m mutes.
     """
+    from formcheck.cli.plan import say_changes, stored_sessions
     from formcheck.coach.live import default_report_path
+    from formcheck.coach.progression import annotate, apply, todays_plan
     from formcheck.coach.routine import load_routine
     from formcheck.coach.routine_run import RoutineOptions, run_routine
     from formcheck.video.live_sources import CameraSource, FileSource, RealtimeFileSource
 
     try:
         plan = load_routine(routine_file)
+        today = todays_plan(plan, stored_sessions(plan))
+        plan = apply(plan, today)  # today's targets, each change said with its target
         clips = routine_sources(source, len(plan.steps)) if source else []
         json_path = json_out or default_report_path(f"routine-{plan.id}")
         if json_out is None:
@@ -76,8 +80,10 @@ def routine_command(
         play = RealtimeFileSource if realtime else FileSource
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
         options = RoutineOptions(plan, model, voice, window, pain_before, pain_after, keys)
+        say_changes(today, err if report_out.to_stdout else out)
         with stop_signals.working():
             report = run_routine(options, makers)
+        annotate(report, plan, today)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     if stop_signals.caught:

@@ -203,6 +203,7 @@ class RoutineRunner:
         assert self.source is not None and self._estimator is not None
         options = LiveOptions(step.spec.id, self.options.model, voice=False, window=self.options.window)
         coach = LiveCoach(self.source, options)
+        coach.spec = step.spec  # the routine's own: the patient's limits, today's hold target
         coach.voice = self.voice  # one voice for the whole routine
         if self.handover is not None:
             coach.continue_from(*self.handover)

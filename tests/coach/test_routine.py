@@ -66,7 +66,7 @@ def test_the_bundled_routine_is_the_guide_in_order():
     (("reps = 3\n", ""), "exercises[0].reps", "expected a whole number above 0 (missing)"),
     (("reps = 3", "reps = 0"), "exercises[0].reps", "expected a whole number above 0, got 0"),
     (("reps = 3", 'reps = "ten"'), "exercises[0].reps", "expected a whole number above 0, got 'ten'"),
-    (("reps = 3", "reps = 3\nhold_s = 5"), "exercises[0].hold_s", "expected no such option here"),
+    (("reps = 3", "reps = 3\nholds = 2"), "exercises[0].holds", "expected no such option here"),
     (('id = "prone_chest_lift"\nreps = 2', 'id = "deep_lunge_hip_flexor"\nreps = 2'), "exercises[1].reps",
      "expected no such option here"),
     (("rest_s = 1.5", "rest_s = -1"), "rest_s", "expected a time in seconds of 0 or more, got -1"),
