@@ -13,7 +13,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from formcheck.cli.console import fail, out, print_routine, print_summary, session_html_text
+from formcheck.cli.console import exercise_name, fail, out, print_routine, print_summary, session_html_text
 from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.reports.outputs import check_writable, write_text
@@ -77,10 +77,15 @@ def history_list(
     for row in rows:
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
         before, after = ("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after"))
-        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), row["exercise"],
+        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), _named(row),
                       str(row["rep_count"]), _share(row["good_form_share"]), sides or "-",
                       "-" if before == after == "-" else f"{before} -> {after}")
     out.print(table)
+
+
+def _named(row: dict) -> str:
+    """The exercise's name (a routine's stored name as it is)."""
+    return exercise_name(row["exercise"]) if row["kind"] != "routine" else row["exercise"]
 
 
 def _stored(session_id: int) -> history.StoredSession:
@@ -100,9 +105,9 @@ def history_show(session_id: Annotated[int, typer.Argument(metavar="ID", help="A
         raise fail(str(exc)) from None
     out.print(f"Session {stored.id}, {stored.saved_at[:16].replace('T', ' ')} ({stored.kind})", highlight=False)
     if spec is None:
-        print_routine(stored.report)
-    else:
-        print_summary(stored.report, spec)
+        print_routine(stored.report)  # it says the pain itself
+        return
+    print_summary(stored.report, spec)
     if stored.pain_before is not None or stored.pain_after is not None:
         out.print(f"Pain before: {stored.pain_before if stored.pain_before is not None else '-'}, "
                   f"after: {stored.pain_after if stored.pain_after is not None else '-'} (0-10)")

@@ -219,7 +219,8 @@ def test_a_routine_counts_each_target_rests_and_keeps_the_pain_ratings(tmp_path,
     assert stored.report["rep_count"] == 5
     shown = run([sys.executable, "-m", "formcheck", "history", "show", str(stored.id)])
     assert shown.returncode == 0, shown.stderr
-    assert "glute_bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
+    assert "Glute bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
+    assert shown.stdout.count("Pain: before 3, after 2") == 1 and "Pain before:" not in shown.stdout
 
 
 @pytest.mark.slow
@@ -352,3 +353,25 @@ def test_a_source_that_fails_ends_the_routine_and_keeps_it(tmp_path):
     assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge"]
     [stored] = history.list_sessions()
     assert stored.pain_before == 1
+
+
+@pytest.mark.slow
+def test_real_routine_runs_raise_the_target_and_pain_takes_it_back(tmp_path, clips):
+    """Two good runs of the bridge (3 of its 4 reps asked): the third asks for 4 and says so first; pain
+    rising from 2 to 5 in it takes the next one back to 3."""
+    plan = write(tmp_path, MINI.replace("reps = 3\n", "reps = 3\n[exercises.progress]\nevery = 2\nadd_reps = 1\n"
+                                        "max_reps = 4\nback_on_pain = 2\n"))
+    said = []
+    for n, (before, after) in enumerate(((2, 2), (2, 1), (2, 5))):
+        out = tmp_path / f"routine{n}.json"
+        done = run(routine_cmd(plan, clips, out, "--no-window", "--no-realtime", "--pain-before", str(before),
+                               "--pain-after", str(after)))
+        assert done.returncode == 0, done.stderr
+        said.append(done.stdout)
+        assert json.loads(out.read_text())["routine"]["steps"][0]["target"]["reps"] == (4 if n == 2 else 3)
+    assert "Today: Glute bridge, 4 reps: 2 sessions in a row at 3 reps with 80% or more good form, pain not up" \
+        in said[2] and "Today:" not in said[1]
+    shown = run([sys.executable, "-m", "formcheck", "plan", "--routine", str(plan), "--json"])
+    assert json.loads(shown.stdout)["exercises"][0] == {
+        "id": "glute_bridge", "reps": 3, "sets": 1, "change": "back",
+        "reason": "back to 3 reps: pain rose from 2 to 5 last time"}
