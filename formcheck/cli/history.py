@@ -162,7 +162,10 @@ def report_command(
             known = set(exercise_ids())
             if exercise is not None:
                 load_spec(exercise)
-            sessions = [s for s in history.list_sessions(exercise, _since(since)) if s.name in known]
+            from formcheck.reports.progress import per_exercise
+
+            sessions = [s for s in per_exercise(history.list_sessions(None, _since(since)))
+                        if s.name in known and exercise in (None, s.name)]
             if not sessions:
                 raise FormcheckError("no stored sessions" + (f" of {exercise}" if exercise else "")
                                      + f" in {history.db_path()}")

@@ -176,3 +176,13 @@ def test_a_patient_limit_changes_the_verdict_and_is_recorded(tmp_path):
     assert faults == {"spec": [[], ["hips_too_low"]], "limits": [[], []]}  # 30 degrees short: 150 > 145
     assert step.target()["limits"] == {"hips_too_low": {"below": 145.0}}
     assert with_limits(step.spec, {}) is step.spec
+
+
+def test_the_progress_page_includes_routine_sessions_with_their_pain(plan_file, tmp_path):
+    store(plan_file, (GOOD[:3], 2, 2), (GOOD[:3], 4, 1))
+    page = tmp_path / "progress.html"
+    result = CliRunner().invoke(app, ["report", "--history", "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert "2 sessions from" in html and "Glute bridge: 2 sessions" in html
+    assert "<td>routine</td>" in html and "<td>4</td><td>1</td>" in html  # pain before, after
