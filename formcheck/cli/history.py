@@ -175,8 +175,13 @@ def report_command(
             assert target is not None
             report, series, stored = _load_report(target)
             if "routine" in report:
-                raise FormcheckError(f"{target} is a routine ({report['routine']['name']}): no HTML report for "
-                                     f"routines yet; `formcheck history show {target}` lists its exercises")
+                from formcheck.reports.routine_page import routine_html
+
+                ids = {step["exercise"] for step in report["routine"].get("steps") or []}
+                ids |= {p["exercise"] for p in report["routine"].get("pain", {}).get("during") or []}
+                write_text(html_out, routine_html(report, {i: load_spec(i) for i in ids}, stored))
+                out.print(f"Wrote HTML report: {html_out}", highlight=False, soft_wrap=True)
+                return
             write_text(html_out, session_html_text(report, load_spec(report["exercise"]), series, stored))
     except FormcheckError as exc:
         raise fail(str(exc)) from None

@@ -318,13 +318,26 @@ def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips,
     assert [s["met"] for s in steps] == [True, True]
 
 
-def test_a_stored_routine_has_no_html_report_yet_and_says_so(tmp_path):
-    session_id = history.save_session({"schema": "formcheck.report/1", "exercise": None, "rep_count": 0,
-                                       "routine": {"name": "Mini"}}, "routine", name="mini")
-    result = CliRunner().invoke(app, ["report", str(session_id), "--html", str(tmp_path / "r.html")])
-    assert result.exit_code == 1
-    assert f"{session_id} is a routine (Mini): no HTML report for routines yet" in result.output
-    assert not (tmp_path / "r.html").exists()
+def test_a_stored_routine_has_its_own_html_page(tmp_path):
+    from html import unescape
+
+    from tests.helpers import fetched, stored_routine
+
+    plan = write(tmp_path, MINI.replace('id = "prone_chest_lift"', 'id = "glute_bridge"').replace(
+        "reps = 3\n", "reps = 3\n[exercises.limits]\nhips_too_low = 145\n"))
+    session_id = stored_routine(load_routine(plan), [["good", "low", "good"], ["good", "good"]], (3, 5),
+                                stop_for_pain=1)
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", str(session_id), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = unescape(page.read_text())
+    assert "Pain before: <b>3</b> / 10, after: <b>5</b> / 10" in html
+    assert "Stopped for pain during Glute bridge (set 1): 6 / 10, then skipped it" in html
+    assert "target 3 reps" in html and "3 reps, 2 with good form" in html
+    assert "This patient's limit: Lift your hips until shoulders, hips and knees are in one line: below 145 " \
+        "(the exercise's own: 165)" in html
+    assert "Why this target: 3 reps: as the routine sets it (no progression rules)" in html
+    assert fetched(html) == []
 
 
 def test_a_camera_that_is_not_there_is_said_before_the_warm_up():
