@@ -20,7 +20,9 @@ def _target_text(target: dict[str, Any]) -> str:
 
 def routine_html(report: dict[str, Any], specs: dict[str, ExerciseSpec], session: StoredSession | None = None) -> str:
     info = report["routine"]
-    reasons = {p["id"]: p["reason"] for p in info.get("plan") or []}
+    reasons: dict[str, str] = {}
+    for p in info.get("plan") or []:
+        reasons.setdefault(p["id"], p["reason"])
     sets = []
     for entry, segment in zip(info["steps"], report.get("segments") or [], strict=False):
         spec = specs[entry["exercise"]]
