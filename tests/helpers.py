@@ -77,3 +77,36 @@ def _lunge_report(holds: tuple[tuple[float, float, float], ...]) -> dict:
     session.finish()
     info = VideoInfo("gone/lunge.mp4", fps, session.frames, round(session.last_t, 3), 640, 480)
     return build_report(session, info, "pose_landmarker_full", True).as_dict()
+
+
+def stored_routine(routine, tops: list[list[str]], pain: tuple[int | None, int | None] = (None, None),
+                   stop_for_pain: int | None = None, saved_at: str | None = None) -> int | None:
+    """A routine session stored as `formcheck routine` stores one: today's plan from the history applied,
+    then per step of `routine` (glute bridges only) one set whose reps are a real report on generated
+    landmarks (`tops`: each rep's top); `stop_for_pain`: that step stopped by p (the routine went on)."""
+    from formcheck.coach.progression import annotate, apply, todays_plan
+    from formcheck.reports import history
+    from formcheck.reports.report import SCHEMA
+
+    plan = todays_plan(routine, history.list_sessions(routine.id))
+    today = apply(routine, plan)
+    steps, segments, during = [], [], []
+    for i, (step, step_tops) in enumerate(zip(today.steps, tops, strict=True)):
+        segment = bridge_report(step_tops)[0]
+        stopped = i == stop_for_pain
+        met = not stopped and segment["rep_count"] >= step.reps
+        steps.append({"exercise": step.spec.id, "set": 1, "target": step.target(),
+                      "done": {"reps": segment["rep_count"]}, "met": met,
+                      "ended_by": "pain" if stopped else "target" if met else "source ended"})
+        segments.append(segment)
+        if stopped:
+            during.append({"exercise": step.spec.id, "set": 1, "rating": 6, "then": "skip"})
+    report = {"schema": SCHEMA, "complete": True, "exercise": None, "source": {"path": "clips"},
+              "rep_count": sum(s["rep_count"] for s in segments), "good_reps": sum(s["good_reps"] for s in segments),
+              "reps": [], "holds": [], "warnings": [], "side_totals": {}, "pose_coverage": 1.0, "segments": segments,
+              "routine": {"id": routine.id, "name": routine.name, "path": str(routine.path), "steps": steps,
+                          "rests": [], "ended_by": "done",
+                          "pain": {"before": pain[0], "after": pain[1], "during": during}}}
+    annotate(report, today, plan)
+    return history.save_session(report, "routine", name=routine.id, pain_before=pain[0], pain_after=pain[1],
+                                saved_at=saved_at)

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.reports.report import not_counted_message
 from formcheck.spec.specs import ExerciseSpec, load_spec
@@ -74,30 +75,42 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
     say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
 
 
+def exercise_name(exercise: str) -> str:
+    """An exercise's name from its spec; the id when the spec is gone."""
+    try:
+        return load_spec(exercise).name
+    except FormcheckError:
+        return exercise
+
+
 def print_routine(report: dict, console: Console | None = None) -> None:
-    """Each set done against its target, then each exercise's summary."""
+    """Each set done against its target (counted as the routine counted it), then each exercise's summary."""
     say = (console or out).print
     routine_info = report["routine"]
     status = "" if report["complete"] else " [yellow](stopped early: partial result)[/]"
     ended = "done" if routine_info["ended_by"] == "done" else f"ended early ({routine_info['ended_by']})"
     say(f"[bold]{escape(routine_info['name'])}[/]: {ended}{status}", highlight=False)
-    for item in routine_info["steps"]:
+    segments = report.get("segments") or []
+    for i, item in enumerate(routine_info["steps"]):
         target, done = item["target"], item["done"]
-        if "reps" in target:
-            did = f"{done['reps']} of {target['reps']} reps"
+        if "reps" in target:  # the set's own report counts them (a rep finished as it ended too), as below
+            reps = segments[i]["rep_count"] if i < len(segments) else done["reps"]
+            did = f"{reps} of {target['reps']} reps"
         else:
             did = ", ".join(f"{'hold' if side == 'None' else side} {n} of {target['holds_per_side']} "
                             f"x {target['hold_s']:g} s (best {done['best_hold_s'][side]:.1f} s)"
                             for side, n in done["holds_per_side"].items())
         mark = "[green]target met[/]" if item["met"] else f"[yellow]ended: {item['ended_by']}[/]"
-        say(f"  {item['exercise']} set {item['set']}/{target['sets']}: {did}: {mark}", highlight=False)
+        say(f"  {escape(exercise_name(item['exercise']))} set {item['set']}/{target['sets']}: {did}: {mark}",
+            highlight=False)
     for segment in report["segments"]:
         if segment["exercise"] is not None:
             print_summary(segment, load_spec(segment["exercise"]), console)
     pain = routine_info["pain"]
     said = {"before": pain["before"], "after": pain["after"]}
     say("Pain: " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in said.items())
-        + "".join(f"; during {p['exercise']}: {p['rating']} ({p['then']})" for p in pain["during"]))
+        + "".join(f"; during {escape(exercise_name(p['exercise']))}: {p['rating']} ({p['then']})"
+                  for p in pain["during"]))
 
 
 def say_saved(session_id: int | None, console: Console | None = None) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from formcheck.cli.console import fail, out, print_routine, print_summary, session_html_text
+from formcheck.cli.console import exercise_name, fail, out, print_routine, print_summary, session_html_text
 from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.reports.outputs import check_writable, write_text
@@ -77,10 +77,15 @@ def history_list(
     for row in rows:
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
         before, after = ("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after"))
-        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), row["exercise"],
+        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), _named(row),
                       str(row["rep_count"]), _share(row["good_form_share"]), sides or "-",
                       "-" if before == after == "-" else f"{before} -> {after}")
     out.print(table)
+
+
+def _named(row: dict) -> str:
+    """The exercise's name (a routine's stored name as it is)."""
+    return exercise_name(row["exercise"]) if row["kind"] != "routine" else row["exercise"]
 
 
 def _stored(session_id: int) -> history.StoredSession:
@@ -100,9 +105,9 @@ def history_show(session_id: Annotated[int, typer.Argument(metavar="ID", help="A
         raise fail(str(exc)) from None
     out.print(f"Session {stored.id}, {stored.saved_at[:16].replace('T', ' ')} ({stored.kind})", highlight=False)
     if spec is None:
-        print_routine(stored.report)
-    else:
-        print_summary(stored.report, spec)
+        print_routine(stored.report)  # it says the pain itself
+        return
+    print_summary(stored.report, spec)
     if stored.pain_before is not None or stored.pain_after is not None:
         out.print(f"Pain before: {stored.pain_before if stored.pain_before is not None else '-'}, "
                   f"after: {stored.pain_after if stored.pain_after is not None else '-'} (0-10)")
@@ -157,7 +162,10 @@ def report_command(
             known = set(exercise_ids())
             if exercise is not None:
                 load_spec(exercise)
-            sessions = [s for s in history.list_sessions(exercise, _since(since)) if s.name in known]
+            from formcheck.reports.progress import per_exercise
+
+            sessions = [s for s in per_exercise(history.list_sessions(None, _since(since)))
+                        if s.name in known and exercise in (None, s.name)]
             if not sessions:
                 raise FormcheckError("no stored sessions" + (f" of {exercise}" if exercise else "")
                                      + f" in {history.db_path()}")
@@ -167,8 +175,13 @@ def report_command(
             assert target is not None
             report, series, stored = _load_report(target)
             if "routine" in report:
-                raise FormcheckError(f"{target} is a routine ({report['routine']['name']}): no HTML report for "
-                                     f"routines yet; `formcheck history show {target}` lists its exercises")
+                from formcheck.reports.routine_page import routine_html
+
+                ids = {step["exercise"] for step in report["routine"].get("steps") or []}
+                ids |= {p["exercise"] for p in report["routine"].get("pain", {}).get("during") or []}
+                write_text(html_out, routine_html(report, {i: load_spec(i) for i in ids}, stored))
+                out.print(f"Wrote HTML report: {html_out}", highlight=False, soft_wrap=True)
+                return
             write_text(html_out, session_html_text(report, load_spec(report["exercise"]), series, stored))
     except FormcheckError as exc:
         raise fail(str(exc)) from None

@@ -17,6 +17,7 @@ from formcheck.cli.batch import batch
 from formcheck.cli.conclude import Ending, conclude
 from formcheck.cli.console import err, fail, out, print_summary, session_html_text
 from formcheck.cli.history import history_app, report_command
+from formcheck.cli.plan import plan_command
 from formcheck.cli.routine import routine_command
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
@@ -32,6 +33,7 @@ app.add_typer(history_app, name="history")
 app.command("report")(report_command)
 app.command()(batch)
 app.command("routine")(routine_command)
+app.command("plan")(plan_command)
 
 @app.command()
 def exercises() -> None:

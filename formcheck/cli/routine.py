@@ -9,7 +9,7 @@ import typer
 
 from formcheck import stop_signals
 from formcheck.cli.conclude import Ending, conclude
-from formcheck.cli.console import fail, print_routine
+from formcheck.cli.console import err, fail, out, print_routine
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
@@ -59,13 +59,17 @@ def routine_command(
 
     Keys: p it hurts (stop), n next, b back, q or Esc ends, space pauses, m mutes.
     """
+    from formcheck.cli.plan import say_changes, stored_sessions
     from formcheck.coach.live import default_report_path
+    from formcheck.coach.progression import annotate, apply, todays_plan
     from formcheck.coach.routine import load_routine
     from formcheck.coach.routine_run import RoutineOptions, run_routine
     from formcheck.video.live_sources import CameraSource, FileSource, RealtimeFileSource
 
     try:
         plan = load_routine(routine_file)
+        today = todays_plan(plan, stored_sessions(plan))
+        plan = apply(plan, today)  # today's targets, each change said with its target
         clips = routine_sources(source, len(plan.steps)) if source else []
         json_path = json_out or default_report_path(f"routine-{plan.id}")
         if json_out is None:
@@ -76,8 +80,10 @@ def routine_command(
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
         options = RoutineOptions(routine=plan, model=model, voice=voice, window=window, pain_before=pain_before,
                                  pain_after=pain_after, keys=keys)
+        say_changes(today, err if report_out.to_stdout else out)
         with stop_signals.working():
             report = run_routine(options, makers).as_dict()
+        annotate(report, plan, today)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     pain = report["routine"]["pain"]

@@ -82,15 +82,17 @@ class LiveStats:
 
 
 class LiveCoach:
-    """`voice`: one voice shared by several coaches (the routine's exercises), else its own."""
+    """`voice`: one voice shared by several coaches (the routine's exercises), else its own; `spec`: the
+    exercise's spec as the routine adapted it (a patient's limits), else the bundled one."""
 
-    def __init__(self, source: LiveSource, options: LiveOptions, voice: Voice | None = None) -> None:
+    def __init__(self, source: LiveSource, options: LiveOptions, voice: Voice | None = None,
+                 spec: ExerciseSpec | None = None) -> None:
         self.source, self.options = source, options
         self.size = (source.width, source.height)
         self.voice = voice or Voice(enabled=options.voice)
         self.auto = options.exercise == "auto"
         self.recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()]) if self.auto else None
-        self.spec: ExerciseSpec | None = None if self.auto else load_spec(options.exercise)
+        self.spec: ExerciseSpec | None = None if self.auto else spec or load_spec(options.exercise)
         self.session: Session | None = None
         self.setup: SetupCheck | None = SetupCheck(self.spec) if self.spec else None
         self.segments: list[Report] = []  # finished sessions of earlier exercises (auto mode)

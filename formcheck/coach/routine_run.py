@@ -204,7 +204,8 @@ class RoutineRunner:
         assert self.source is not None and self._estimator is not None
         options = LiveOptions(exercise=step.spec.id, model=self.options.model, voice=False,
                               window=self.options.window)
-        coach = LiveCoach(self.source, options, voice=self.voice)  # one voice for the whole routine
+        # the routine's own spec (the patient's limits, today's hold target); one voice for the whole routine
+        coach = LiveCoach(self.source, options, voice=self.voice, spec=step.spec)
         if self.handover is not None:
             coach.continue_from(*self.handover)
             self.handover = None

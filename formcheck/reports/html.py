@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 from typing import Any
 
 import jinja2
@@ -141,23 +142,25 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         t = series["t"]
         values = [float("nan") if v is None else v for v in series["values"]]
         ax.plot(t, values, color=LINE, lw=1.6)
-        unit = " (deg)" if series.get("unit") == "deg" else ""
-        ax.set_ylabel(series.get("label", series["measure"]) + unit)
+        unit = " deg" if series.get("unit") == "deg" else ""
+        ax.set_ylabel(series.get("label", series["measure"]) + (" (deg)" if unit else ""))
         for cue in spec.cues:  # the bounds the judged measure is held to, from the spec
             if cue.measure == series["measure"] and cue.when is CueWhen.TOP:
                 for bound in (cue.below, cue.above):
                     if bound is not None:
-                        ax.axhline(bound, color=BAD, lw=0.8, ls="--")
-                        ax.text(t[-1] if t else 0, bound, f" {cue.name}", va="center", color=BAD)
-        for w in report.get("warnings", []):
+                        ax.axhline(bound, color=BAD, lw=0.8, ls="--", label=f"limit {bound:g}{unit}")
+        labelled = set()  # each fault named once, in the spec's words, in the legend under the plot: no
+        for w in report.get("warnings", []):  # label lies over the curve or over another
             if _is_view(spec, w["cue"]):
                 continue
             span = [(x, v) for x, v in zip(t, values, strict=True) if w["start_s"] <= x <= w["end_s"]]
             if span:
                 ax.plot([x for x, _ in span], [v for _, v in span], color=BAD, lw=3.2)
-                ax.plot(*span[0], marker="v", color=BAD, ms=9)
-                ax.annotate(w["cue"], span[0], textcoords="offset points", xytext=(0, 8),
-                            color=BAD, ha="center")
+                words = None if w["cue"] in labelled else textwrap.shorten(spec.cue(w["cue"]).message, 60)
+                labelled.add(w["cue"])
+                ax.plot(*span[0], marker="v", color=BAD, ms=9, ls="none", label=words)
+        if ax.get_legend_handles_labels()[1]:
+            fig.legend(loc="outside lower center", ncols=1, frameon=False)
     else:
         ax.set_yticks([])
         said = "per-frame measure not stored for this session" if not series else "the judged joints were never seen"

@@ -4,6 +4,8 @@ across the stored sessions, with the guide's targets from the specs as reference
 from __future__ import annotations
 
 import statistics
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from markupsafe import Markup
@@ -23,7 +25,8 @@ def _range_of_motion(report: dict[str, Any], spec: ExerciseSpec) -> tuple[float 
     if not items or not all(key in i.get("metrics", {}) for i in items):
         key = "range"
         drive = spec.measures.get(spec.cycle.drive)
-        label = f"{drive.label if drive else spec.cycle.drive} range"
+        label = f"{drive.label if drive else spec.cycle.drive} range" + (
+            " (deg)" if drive and drive.unit == "deg" else "")
     values = [i["metrics"][key] for i in items if key in i.get("metrics", {})]
     unit = " (deg)" if measure and measure.unit == "deg" and key != "range" else ""
     return (statistics.median(values) if values else None), label + unit
@@ -34,6 +37,39 @@ def _bars(ax, xs: list[int], series: dict[str, list], colours: dict[str, str]) -
     for k, (name, values) in enumerate(series.items()):
         offset = (k - (len(series) - 1) / 2) * width
         ax.bar([x + offset for x in xs], [v or 0 for v in values], width, label=name, color=colours[name])
+
+
+def per_exercise(sessions: list[StoredSession]) -> list[StoredSession]:
+    """Each routine session as one session per exercise done in it (its sets' reports together), with the
+    routine's pain ratings; other sessions as they are."""
+    found = []
+    for s in sessions:
+        if s.kind != "routine":
+            found.append(s)
+            continue
+        by_exercise: dict[str, list[dict]] = {}
+        for segment in s.report.get("segments") or []:
+            if segment.get("exercise"):
+                by_exercise.setdefault(segment["exercise"], []).append(segment)
+        for exercise, parts in by_exercise.items():
+            report = dict(parts[-1]) | {
+                "rep_count": sum(p.get("rep_count") or 0 for p in parts),
+                "good_reps": sum(p.get("good_reps") or 0 for p in parts),
+                "reps": [r for p in parts for r in p.get("reps") or []],
+                "holds": [h for p in parts for h in p.get("holds") or []]}
+            found.append(replace(s, name=exercise, report=report, series=None))
+    return found
+
+
+def _labels(rows: list[dict[str, Any]]) -> list[str]:
+    """Month-day hour:minute, told apart by a number when two sessions share the minute."""
+    dates = [r["date"][5:] for r in rows]
+    twice, seen = Counter(dates), Counter()
+    labels = []
+    for d in dates:
+        seen[d] += 1
+        labels.append(f"{d} #{seen[d]}" if twice[d] > 1 else d)
+    return labels
 
 
 def _session_axis(ax, labels: list[str]) -> None:
@@ -66,7 +102,9 @@ def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dic
 
 @styled
 def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple[str, Markup]]:
-    labels = [r["date"][5:] for r in rows]
+    from matplotlib.ticker import MaxNLocator
+
+    labels = _labels(rows)
     xs = list(range(len(rows)))
     targets = spec_targets(spec)
     plots = []
@@ -75,7 +113,9 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         _bars(ax, xs, {"reps": [r["rep_count"] for r in rows], "good form": [r["good_reps"] for r in rows]},
               {"reps": LINE, "good form": GOOD})
         ax.set_ylabel("reps")
-        ax.legend(loc="upper left")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
+        ax.set_ylim(0, max([r["rep_count"] for r in rows] + [1]) * 1.35)  # room for the legend above the bars
+        ax.legend(loc="upper left", ncols=2)
         _session_axis(ax, labels)
         plots.append(("Reps per session", svg(fig)))
     else:
@@ -115,6 +155,7 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         for key, colour in (("pain_before", BAD), ("pain_after", LINE)):
             ax.plot(xs, [r[key] for r in rows], "o-", color=colour, label=key.replace("_", " "))
         ax.set_ylim(-0.5, 10.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("pain (0-10)")
         ax.legend(loc="upper right")
         _session_axis(ax, labels)
@@ -135,5 +176,5 @@ def progress_html(sessions: list[StoredSession], specs: dict[str, ExerciseSpec])
                              if spec.cycle.side_from else []})
     dates = [s.saved_at[:10] for s in sessions]
     return templates.get_template("progress.html.j2").render(
-        title="formcheck: progress", sections=sections, total=len(sessions),
+        title="formcheck: progress", sections=sections, total=len({s.id for s in sessions}),
         first=min(dates, default=None), last=max(dates, default=None))

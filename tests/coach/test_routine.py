@@ -66,7 +66,7 @@ def test_the_bundled_routine_is_the_guide_in_order():
     (("reps = 3\n", ""), "exercises[0].reps", "expected a whole number above 0 (missing)"),
     (("reps = 3", "reps = 0"), "exercises[0].reps", "expected a whole number above 0, got 0"),
     (("reps = 3", 'reps = "ten"'), "exercises[0].reps", "expected a whole number above 0, got 'ten'"),
-    (("reps = 3", "reps = 3\nhold_s = 5"), "exercises[0].hold_s", "expected no such option here"),
+    (("reps = 3", "reps = 3\nholds = 2"), "exercises[0].holds", "expected no such option here"),
     (('id = "prone_chest_lift"\nreps = 2', 'id = "deep_lunge_hip_flexor"\nreps = 2'), "exercises[1].reps",
      "expected no such option here"),
     (("rest_s = 1.5", "rest_s = -1"), "rest_s", "expected a time in seconds of 0 or more, got -1"),
@@ -219,7 +219,8 @@ def test_a_routine_counts_each_target_rests_and_keeps_the_pain_ratings(tmp_path,
     assert stored.report["rep_count"] == 5
     shown = run([sys.executable, "-m", "formcheck", "history", "show", str(stored.id)])
     assert shown.returncode == 0, shown.stderr
-    assert "glute_bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
+    assert "Glute bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
+    assert shown.stdout.count("Pain: before 3, after 2") == 1 and "Pain before:" not in shown.stdout
 
 
 @pytest.mark.slow
@@ -317,13 +318,26 @@ def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips,
     assert [s["met"] for s in steps] == [True, True]
 
 
-def test_a_stored_routine_has_no_html_report_yet_and_says_so(tmp_path):
-    session_id = history.save_session({"schema": "formcheck.report/1", "exercise": None, "rep_count": 0,
-                                       "routine": {"name": "Mini"}}, "routine", name="mini")
-    result = CliRunner().invoke(app, ["report", str(session_id), "--html", str(tmp_path / "r.html")])
-    assert result.exit_code == 1
-    assert f"{session_id} is a routine (Mini): no HTML report for routines yet" in result.output
-    assert not (tmp_path / "r.html").exists()
+def test_a_stored_routine_has_its_own_html_page(tmp_path):
+    from html import unescape
+
+    from tests.helpers import fetched, stored_routine
+
+    plan = write(tmp_path, MINI.replace('id = "prone_chest_lift"', 'id = "glute_bridge"').replace(
+        "reps = 3\n", "reps = 3\n[exercises.limits]\nhips_too_low = 145\n"))
+    session_id = stored_routine(load_routine(plan), [["good", "low", "good"], ["good", "good"]], (3, 5),
+                                stop_for_pain=1)
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", str(session_id), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = unescape(page.read_text())
+    assert "Pain before: <b>3</b> / 10, after: <b>5</b> / 10" in html
+    assert "Stopped for pain during Glute bridge (set 1): 6 / 10, then skipped it" in html
+    assert "target 3 reps" in html and "3 reps, 2 with good form" in html
+    assert "This patient's limit: Lift your hips until shoulders, hips and knees are in one line: below 145 " \
+        "(the exercise's own: 165)" in html
+    assert "Why this target: 3 reps: as the routine sets it (no progression rules)" in html
+    assert fetched(html) == []
 
 
 def test_a_camera_that_is_not_there_is_said_before_the_warm_up():
@@ -352,3 +366,25 @@ def test_a_source_that_fails_ends_the_routine_and_keeps_it(tmp_path):
     assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge"]
     [stored] = history.list_sessions()
     assert stored.pain_before == 1
+
+
+@pytest.mark.slow
+def test_real_routine_runs_raise_the_target_and_pain_takes_it_back(tmp_path, clips):
+    """Two good runs of the bridge (3 of its 4 reps asked): the third asks for 4 and says so first; pain
+    rising from 2 to 5 in it takes the next one back to 3."""
+    plan = write(tmp_path, MINI.replace("reps = 3\n", "reps = 3\n[exercises.progress]\nevery = 2\nadd_reps = 1\n"
+                                        "max_reps = 4\nback_on_pain = 2\n"))
+    said = []
+    for n, (before, after) in enumerate(((2, 2), (2, 1), (2, 5))):
+        out = tmp_path / f"routine{n}.json"
+        done = run(routine_cmd(plan, clips, out, "--no-window", "--no-realtime", "--pain-before", str(before),
+                               "--pain-after", str(after)))
+        assert done.returncode == 0, done.stderr
+        said.append(done.stdout)
+        assert json.loads(out.read_text())["routine"]["steps"][0]["target"]["reps"] == (4 if n == 2 else 3)
+    assert "Today: Glute bridge, 4 reps: 2 sessions in a row at 3 reps with 80% or more good form, pain not up" \
+        in said[2] and "Today:" not in said[1]
+    shown = run([sys.executable, "-m", "formcheck", "plan", "--routine", str(plan), "--json"])
+    assert json.loads(shown.stdout)["exercises"][0] == {
+        "id": "glute_bridge", "reps": 3, "sets": 1, "change": "back",
+        "reason": "back to 3 reps: pain rose from 2 to 5 last time"}

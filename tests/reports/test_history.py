@@ -131,7 +131,8 @@ def test_history_lists_filters_and_exports(history_home):
 
     table = cli("history")
     assert table.returncode == 0
-    for text in ("2026-03-01 09:00", "glute_bridge", "50%", "L 21.7, R 15.7", "deep_lunge_hip_flexor", "4 -> 2"):
+    for text in ("2026-03-01 09:00", "Glute bridge", "50%",
+                 "L 21.7, R 15.7", "Deep lunge hip-flexor stretch", "4 -> 2"):
         assert text in table.stdout
 
     rows = list(csv.DictReader(io.StringIO(invoke("history", "--csv").stdout)))

@@ -36,7 +36,8 @@ def test_report_of_a_stored_session(tmp_path):
     assert "Pain before: <b>4</b> / 10" in html
     plot = html[html.index('id="measure-plot"'):]
     assert "<svg" in plot and "shoulder-hip-knee" in plot  # the judged measure, by its spec label
-    assert plot.count("rep ") >= 3 and "hips_too_low" in plot  # reps shaded, the fault marked
+    assert plot.count("rep ") >= 3 and "hips_too_low" not in plot  # reps shaded, the fault marked in words
+    assert "Lift your hips until shoulders" in plot and "limit 165 deg" in plot
     assert fetched(html) == []
     assert "data:image/jpeg" not in html  # the recording is gone: no pictures, and no failure
 
