@@ -110,3 +110,27 @@ def stored_routine(routine, tops: list[list[str]], pain: tuple[int | None, int |
     annotate(report, today, plan)
     return history.save_session(report, "routine", name=routine.id, pain_before=pain[0], pain_after=pain[1],
                                 saved_at=saved_at)
+
+
+def boxes(data: bytes) -> dict[str, int]:
+    """Top-level MP4 boxes: name -> offset."""
+    found, i = {}, 0
+    while i < len(data):
+        found[data[i + 4:i + 8].decode("latin-1")] = i
+        i += int.from_bytes(data[i:i + 4], "big")
+    return found
+
+
+def header_only(tmp_path: Path, src: Path = SAMPLES / "bridge_cut_off.mp4") -> Path:
+    data = src.read_bytes()
+    path = tmp_path / "header_only.mp4"
+    path.write_bytes(data[:boxes(data)["mdat"]])
+    return path
+
+
+def truncated(tmp_path: Path, src: Path = SAMPLES / "bridge_cut_off.mp4") -> Path:
+    data = src.read_bytes()
+    assert boxes(data)["moov"] < boxes(data)["mdat"]  # faststart: the index is whole, the frames are not
+    path = tmp_path / "truncated.mp4"
+    path.write_bytes(data[:len(data) // 2])
+    return path

@@ -50,9 +50,21 @@ def test_no_import_cycle():
     for node in sorted(graph):
         if node not in state:
             visit(node, [node])
-    # live and its frame loop become one pipeline with analyze's (issue 14); until then their types lean
-    # on each other.
-    assert [c for c in cycles if set(c) != {"formcheck.coach.live", "formcheck.coach.loop"}] == []
+    assert cycles == []
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/helpers.py and tests/builders.py, not in other test modules."""
+    tests = ROOT / "tests"
+    found = {}
+    for path in tests.rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            bad = [n for n in names if n.startswith("tests.") and n not in ("tests.helpers", "tests.builders")]
+            if bad:
+                found[str(path.relative_to(ROOT))] = bad
+    assert found == {}
 
 
 def test_few_top_modules_and_no_large_module():

@@ -28,7 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formcheck.cli.main import app
-from tests.helpers import ROOT, SAMPLES, labels
+from tests.helpers import ROOT, SAMPLES, header_only, labels, truncated
 
 CLIP = SAMPLES / "bridge_cut_off.mp4"  # 8 s, one rep
 LONG_CLIP = SAMPLES / "bridge_mixed.mp4"
@@ -96,30 +96,6 @@ def copy_of(tmp_path: Path, src: Path = CLIP, name: str = "clip.mp4") -> Path:
     dst = tmp_path / name
     shutil.copyfile(src, dst)
     return dst
-
-
-def boxes(data: bytes) -> dict[str, int]:
-    """Top-level MP4 boxes: name -> offset."""
-    found, i = {}, 0
-    while i < len(data):
-        found[data[i + 4:i + 8].decode("latin-1")] = i
-        i += int.from_bytes(data[i:i + 4], "big")
-    return found
-
-
-def header_only(tmp_path: Path) -> Path:
-    data = CLIP.read_bytes()
-    path = tmp_path / "header_only.mp4"
-    path.write_bytes(data[:boxes(data)["mdat"]])
-    return path
-
-
-def truncated(tmp_path: Path, src: Path = CLIP) -> Path:
-    data = src.read_bytes()
-    assert boxes(data)["moov"] < boxes(data)["mdat"]  # faststart: the index is whole, the frames are not
-    path = tmp_path / "truncated.mp4"
-    path.write_bytes(data[:len(data) // 2])
-    return path
 
 
 def reencoded(tmp_path: Path, name: str, frames, size: tuple[int, int], rotation: int | None = None) -> Path:

@@ -351,7 +351,7 @@ def test_a_camera_that_is_not_there_is_said_before_the_warm_up():
 
 @pytest.mark.slow
 def test_a_source_that_fails_ends_the_routine_and_keeps_it(tmp_path):
-    from tests.test_bad_inputs import truncated
+    from tests.helpers import truncated
 
     folder = tmp_path / "clips"
     folder.mkdir()
