@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.analysis.engine import CueEpisode, Engine, Event, HoldRecord, NotCounted, RepRecord
+from formcheck.analysis.engine import CueEpisode, Engine, Event, HoldRecord, NotCounted, Phase, RepRecord
 from formcheck.analysis.measures import MeasureComputer
 from formcheck.pose.landmarker import PoseFrame
 from formcheck.spec.specs import CueSpec, ExerciseSpec
@@ -20,7 +20,7 @@ from formcheck.spec.vocabulary import Mode
 UNJUDGED_NOTE_S = 4.0  # how long the overlay says what the last rep could not judge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FrameState:
     """What the overlay and the console need about one frame; read-only."""
 
@@ -28,7 +28,7 @@ class FrameState:
     pose: PoseFrame  # smoothed
     values: dict[str, float]
     points: dict[str, np.ndarray]  # the spec's point names resolved to pixels (near side, front leg)
-    phase: str
+    phase: Phase
     rep_count: int
     good_reps: int
     top_s: float
@@ -42,7 +42,7 @@ class FrameState:
     unjudged_note: str | None = None  # for a few seconds after a rep or hold: what it could not judge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Results:
     reps: list[RepRecord]
     holds: list[HoldRecord]
@@ -81,12 +81,13 @@ class Session:
         events = cut_events + e.update(frame.t, values)
         self.rows.append({"t": frame.t, "pose": float(frame.detected), **values})
         points = {n: self.measures.point(frame, n) for n in self._point_names} if frame.detected else {}
-        in_hold = e.phase in ("top", "down")
-        self.last_state = FrameState(frame.t, frame, values, points, e.phase, e.rep_count, e.good_reps,
-                                     e.current_top_s(), e.active_cues(frame.t),
-                                     self._side_now(values) if in_hold else None, e.good_form_s,
-                                     e.clock_paused and in_hold, side_totals(e.holds), len(e.holds), events,
-                                     self._unjudged_note(frame.t))
+        in_hold = e.phase.at_top
+        self.last_state = FrameState(
+            t=frame.t, pose=frame, values=values, points=points, phase=e.phase, rep_count=e.rep_count,
+            good_reps=e.good_reps, top_s=e.current_top_s(), cues=e.active_cues(frame.t),
+            hold_side=self._side_now(values) if in_hold else None, good_form_s=e.good_form_s,
+            clock_paused=e.clock_paused and in_hold, side_seconds=side_totals(e.holds), holds_done=len(e.holds),
+            events=events, unjudged_note=self._unjudged_note(frame.t))
         return self.last_state
 
     def _unjudged_note(self, t: float) -> str | None:
@@ -105,9 +106,9 @@ class Session:
 
     def results(self) -> Results:
         e = self._engine
-        return Results(list(e.reps), list(e.holds), sorted(e.warnings, key=lambda w: w.start_s),
-                       list(e.not_counted), side_totals(e.holds), e.rep_count, e.good_reps, self.frames,
-                       self.pose_coverage)
+        return Results(reps=list(e.reps), holds=list(e.holds), warnings=sorted(e.warnings, key=lambda w: w.start_s),
+                       not_counted=list(e.not_counted), side_totals=side_totals(e.holds), rep_count=e.rep_count,
+                       good_reps=e.good_reps, frames=self.frames, pose_coverage=self.pose_coverage)
 
     @property
     def pose_coverage(self) -> float:

@@ -97,7 +97,7 @@ def print_routine(report: dict, console: Console | None = None) -> None:
             reps = segments[i]["rep_count"] if i < len(segments) else done["reps"]
             did = f"{reps} of {target['reps']} reps"
         else:
-            did = ", ".join(f"{'hold' if side == 'None' else side} {n} of {target['holds_per_side']} "
+            did = ", ".join(f"{side} {n} of {target['holds_per_side']} "
                             f"x {target['hold_s']:g} s (best {done['best_hold_s'][side]:.1f} s)"
                             for side, n in done["holds_per_side"].items())
         mark = "[green]target met[/]" if item["met"] else f"[yellow]ended: {item['ended_by']}[/]"

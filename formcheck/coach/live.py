@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.analysis.engine import EventKind
 from formcheck.analysis.notes import Note
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import Session
@@ -179,14 +180,14 @@ class LiveCoach:
         spec = self.spec
         assert spec is not None
         for event in state.events:
-            if event.kind == "rep":
+            if event.kind is EventKind.REP:
                 self.voice.say(f"{event.index}")
-            elif event.kind == "hold":
+            elif event.kind is EventKind.HOLD:
                 sides_left = spec.cycle.side_from is not None and len(state.side_seconds) < 2
                 self.voice.say(spec.messages["hold_done_switch" if sides_left else "hold_done"])
-            elif event.kind == "cue" and event.index is None and not event.provisional:
+            elif event.kind is EventKind.CUE and event.index is None and not event.provisional:
                 self.voice.say(spec.cue(event.name).message, urgent=True)
-        if state.cues and state.phase in ("top", "down"):
+        if state.cues and state.phase.at_top:
             self.voice.say(state.cues[0].message, urgent=True)
         target = spec.cycle.target_s
         if target and state.good_form_s >= target and state.holds_done not in self._announced_hold:

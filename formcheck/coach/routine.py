@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from formcheck.analysis.engine import EventKind
 from formcheck.analysis.session import FrameState, Session
 from formcheck.errors import FormcheckError
 from formcheck.resources import bundled_routines_dir
@@ -226,11 +227,11 @@ class Progress:
 
     def update(self, state: FrameState, session: Session) -> None:
         self.reps = state.rep_count
-        if any(e.kind == "hold" for e in state.events):
+        if any(e.kind is EventKind.HOLD for e in state.events):
             self.held = {side: [] for side in self.step.sides}
             for hold in session.results().holds:
                 self.held.setdefault(hold.side if hold.side in self.held else None, []).append(hold.good_form_s)
-        in_hold = state.phase in ("top", "down")
+        in_hold = state.phase.at_top
         side = state.hold_side if state.hold_side in self.held else None
         self._current = (side, state.good_form_s) if in_hold else None
 
@@ -247,8 +248,9 @@ class Progress:
     def done(self) -> dict[str, Any]:
         if self.step.reps is not None:
             return {"reps": self.reps}
-        return {"holds_per_side": {str(side): self.done_holds(side) for side in self.step.sides},
-                "best_hold_s": {str(side): round(max(secs, default=0.0), 1) for side, secs in self.held.items()}}
+        # A hold with no sides is keyed "hold" (JSON keys are strings; None is not a side's name).
+        return {"holds_per_side": {side or "hold": self.done_holds(side) for side in self.step.sides},
+                "best_hold_s": {side or "hold": round(max(secs, default=0.0), 1) for side, secs in self.held.items()}}
 
     def text(self) -> str:
         """"rep 4 of 8"; "left 12 / 20 s   right done"; "hold 1 of 2: 3 / 5 s"."""

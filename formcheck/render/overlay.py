@@ -150,7 +150,7 @@ class Overlay:
             summary = "   ".join(f"{side.upper()} {state.side_seconds[side]:.0f}s" if side in state.side_seconds
                                   else f"{side.upper()} --" for side in rs.sides)
             y = self._text(img, summary, (x, y), self.big)
-        if state.phase in ("top", "down"):
+        if state.phase.at_top:
             label = rs.side_name(state.hold_side).upper() + " " if state.hold_side else ""
             text = f"{label}{state.good_form_s:4.1f} / {target:.0f}s" + ("  PAUSED" if state.clock_paused else "")
             colour = BAD if state.clock_paused else GOOD

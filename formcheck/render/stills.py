@@ -14,6 +14,7 @@ from typing import Any
 
 import cv2
 
+from formcheck.analysis.engine import Phase
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES
 from formcheck.spec.specs import ExerciseSpec
@@ -47,10 +48,10 @@ def _draw(spec: ExerciseSpec, report: dict[str, Any], index: int, rgb, pose) -> 
     top_cues = [c for c in spec.cues if c.name in item["faults"] and c.when is CueWhen.TOP]
     if holds:
         done = side_totals([SimpleNamespace(**h) for h in holds[:index - 1]])
-        state = replace(state, phase="top", good_form_s=item["good_form_s"], cues=top_cues, hold_side=item["side"],
+        state = replace(state, phase=Phase.TOP, good_form_s=item["good_form_s"], cues=top_cues, hold_side=item["side"],
                         clock_paused=bool(top_cues), side_seconds=done, holds_done=index - 1)
     else:
-        state = replace(state, phase="top", rep_count=index, top_s=item["hold_s"], cues=top_cues,
+        state = replace(state, phase=Phase.TOP, rep_count=index, top_s=item["hold_s"], cues=top_cues,
                         good_reps=sum(1 for r in items[:index] if not r["faults"]))
     return Overlay(spec, size).draw(rgb.copy(), state)
 

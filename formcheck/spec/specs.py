@@ -17,7 +17,7 @@ from formcheck.spec.reader import Reader, read_toml
 from formcheck.spec.vocabulary import BUILTIN_MEASURES, POINT_NAMES, CueWhen, MeasureKind, Mode, RepMetric, Statistic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MeasureSpec:
     name: str
     kind: MeasureKind
@@ -29,7 +29,7 @@ class MeasureSpec:
     plausible: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CueSpec:
     name: str
     message: str
@@ -63,7 +63,7 @@ class CueSpec:
         return self.above if self.above is not None else math.nan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RepSpec:
     drive: str  # the measure that rises as the body leaves the rest position
     enter: float  # drive above this: a rep has begun
@@ -84,7 +84,7 @@ class RepSpec:
         return self.side_label.replace("{side}", side) if side else "?"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Condition:
     """One test of a posture: measure below and/or above a bound."""
 
@@ -100,7 +100,7 @@ class Condition:
         return (self.below is None or value < self.below) and (self.above is None or value > self.above)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExerciseSpec:
     id: str
     name: str
@@ -189,8 +189,9 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
         if plausible is not None and not (len(plausible) == 2 and all(
                 isinstance(x, int | float) and math.isfinite(x) for x in plausible) and plausible[0] < plausible[1]):
             raise r.fail("plausible", "two numbers [lowest, highest]", plausible)
-        measures[name] = MeasureSpec(name, kind, points, r.text("label", name), r.text("unit", ""),
-                                     tuple(float(x) for x in plausible) if plausible else None)
+        measures[name] = MeasureSpec(name=name, kind=kind, points=points, label=r.text("label", name),
+                                     unit=r.text("unit", ""),
+                                     plausible=tuple(float(x) for x in plausible) if plausible else None)
         r.done()
 
     def measure_name(r: Reader, key: str, default: Any = ...) -> str:
@@ -214,8 +215,8 @@ def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
     posture = []
     for i, table in enumerate(top.get("posture", list, "a list of [[posture]] tables", [])):
         r = Reader(table, path, f"posture[{i}].")
-        cond = Condition(measure_name(r, "measure"), r.number("below", None), r.number("above", None),
-                         r.get("at_top", bool, "true or false", True))
+        cond = Condition(measure=measure_name(r, "measure"), below=r.number("below", None),
+                         above=r.number("above", None), at_top=r.get("at_top", bool, "true or false", True))
         if cond.below is None and cond.above is None:
             raise r.fail("below", "a bound: below or above")
         r.done()
@@ -248,12 +249,14 @@ def _parse_cycle(r: Reader, measure_name) -> RepSpec:
     sides = tuple(r.get("sides", list, "two side names", ["left", "right"]))
     if len(sides) != 2 or not all(isinstance(s, str) for s in sides):
         raise r.fail("sides", "two side names", list(sides))
-    cycle = RepSpec(measure_name(r, "drive"), r.number("enter"), r.number("exit"),
-                    r.number("top_band", positive=True), r.number("top_band_min", 0.0),
-                    r.get("falling", bool, "true or false", False), r.number("counter_enter", None, positive=True),
-                    r.seconds("settle_s", 0.3), r.seconds("min_rep_s", 1.0),
-                    r.seconds("min_top_s", 0.0, zero_ok=True), measure_name(r, "side_from", None), sides,  # type: ignore[arg-type]
-                    r.text("side_label", "{side}"), r.seconds("target_s", None))
+    cycle = RepSpec(
+        drive=measure_name(r, "drive"), enter=r.number("enter"), exit=r.number("exit"),
+        top_band=r.number("top_band", positive=True), top_band_min=r.number("top_band_min", 0.0),
+        falling=r.get("falling", bool, "true or false", False),
+        counter_enter=r.number("counter_enter", None, positive=True), settle_s=r.seconds("settle_s", 0.3),
+        min_rep_s=r.seconds("min_rep_s", 1.0), min_top_s=r.seconds("min_top_s", 0.0, zero_ok=True),
+        side_from=measure_name(r, "side_from", None), sides=sides,  # type: ignore[arg-type]
+        side_label=r.text("side_label", "{side}"), target_s=r.seconds("target_s", None))
     if cycle.exit >= cycle.enter:
         raise r.fail("exit", f"a number below enter ({cycle.enter})", cycle.exit)
     r.done()
@@ -278,7 +281,8 @@ def _parse_cue(r: Reader, measure_name, target: float | None) -> CueSpec:
     margin = r.number("margin", 0.0) if when is not CueWhen.ALWAYS else 0.0
     if margin < 0:
         raise r.fail("margin", "a number of zero or more", margin)
-    cue = CueSpec(r.text("name"), message, explain, when, measure, stat, below, above, persist_s,
-                  r.text("joint", None), unless, view, reason, margin)
+    cue = CueSpec(name=r.text("name"), message=message, explain=explain, when=when, measure=measure, stat=stat,
+                  below=below, above=above, persist_s=persist_s, joint=r.text("joint", None), unless=unless,
+                  view=view, unjudged_reason=reason, margin=margin)
     r.done()
     return cue

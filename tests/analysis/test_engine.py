@@ -4,7 +4,7 @@ where frame-wise cue episodes land. Streams of measures, no video."""
 import numpy as np
 import pytest
 
-from formcheck.analysis.engine import Engine, Event
+from formcheck.analysis.engine import Engine, Event, EventKind
 from formcheck.analysis.engine.cues import Debounce
 from formcheck.analysis.engine.cycle import CycleTracker, Step
 from formcheck.analysis.statistics import STATISTICS, TopSample
@@ -15,6 +15,10 @@ FPS = 30.0
 VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
 BRIDGE_POSITION = {"face_up": 0.2, "torso_tilt": 80.0, "thigh_tilt": 45.0, "shin_drop": 0.9}  # on the back, knees bent
 
+
+
+def rep_event(index: int) -> Event:
+    return Event(kind=EventKind.REP, name="rep", index=index)
 
 def bridge_stream(lifts: list[float], top_s: float = 2.0, base: dict | None = None) -> list[tuple[float, dict]]:
     """hip_lift rises to each lift, stays `top_s`, comes back; the other bridge measures sit still."""
@@ -37,7 +41,7 @@ def test_a_rep_is_one_event_on_the_frame_it_ends():
     stream = bridge_stream([0.4, 0.4])
     engine, per_frame = events_per_frame("glute_bridge", stream)
     frames_with_events = [(round(stream[i][0], 2), ev) for i, ev in enumerate(per_frame) if ev]
-    assert [ev for _, ev in frames_with_events] == [[Event("rep", "rep", 1)], [Event("rep", "rep", 2)]]
+    assert [ev for _, ev in frames_with_events] == [[rep_event(1)], [rep_event(2)]]
     # each ends on the way down, once the lift is back under `exit`, never at the top
     for t, _ in frames_with_events:
         rep = next(r for r in engine.reps if abs(r.end_s - t) < 0.02)
@@ -48,7 +52,7 @@ def test_a_fault_is_an_event_of_its_rep():
     stream = bridge_stream([0.4])
     stream = [(t, v | {"hip_line": 150.0}) if v["hip_lift"] > 0.3 else (t, v) for t, v in stream]
     _, per_frame = events_per_frame("glute_bridge", stream)
-    assert [ev for ev in per_frame if ev] == [[Event("rep", "rep", 1), Event("cue", "hips_too_low", 1)]]
+    assert [ev for ev in per_frame if ev] == [[rep_event(1), Event(kind=EventKind.CUE, name="hips_too_low", index=1)]]
 
 
 def test_a_verdict_against_the_persons_best_is_provisional_until_the_end():
@@ -180,7 +184,7 @@ def test_a_movement_out_of_the_exercise_position_is_not_counted():
     engine, per_frame = events_per_frame("glute_bridge", bridge_stream([0.4, 0.4], base=standing))
     engine.finish(100.0)
     assert engine.reps == []
-    assert [e for ev in per_frame for e in ev] == [Event("not_counted", "not_in_position")] * 2
+    assert [e for ev in per_frame for e in ev] == [Event(kind=EventKind.NOT_COUNTED, name="not_in_position")] * 2
     assert [n.reason for n in engine.not_counted] == ["not_in_position"] * 2
 
 
@@ -195,7 +199,7 @@ def test_a_cut_ends_the_rep_in_progress_uncounted():
     cut_at = 3.0  # the middle of rep 1's top
     for t, values in stream:
         if abs(t - cut_at) < 0.5 / FPS:
-            assert engine.cut(t) == [Event("not_counted", "cut")]
+            assert engine.cut(t) == [Event(kind=EventKind.NOT_COUNTED, name="cut")]
         engine.update(t, VIEW_OK | values)
     engine.finish(stream[-1][0])
     assert engine.rep_count == 1 and engine.reps[0].start_s > cut_at

@@ -140,17 +140,20 @@ def test_progress_of_a_hold_counts_seconds_of_good_form(tmp_path, monkeypatch):
         texts.append(progress.text())
     assert "hold 1 of 2: 2 / 2.5 s" in texts  # the clock of the first hold, on its way
     assert "hold 2 of 2: 0 / 2.5 s" in texts
-    assert progress.done()["holds_per_side"] == {"None": 2}  # the 1.5 s hold does not count
+    assert progress.done()["holds_per_side"] == {"hold": 2}  # the 1.5 s hold does not count
     assert progress.met and texts[-1] == "hold done"
 
 
 def test_progress_of_the_lunge_shows_the_side_in_the_stretch():
+    from formcheck.analysis.engine import Phase
     from formcheck.analysis.session import FrameState
     from formcheck.pose.landmarker import PoseFrame
 
     step = load_routine().steps[3]
     progress = Progress(step)
-    state = FrameState(30.0, PoseFrame.empty(30.0), {}, {}, "top", 0, 0, 12.3, [], "left", 12.3, False, {}, 0)
+    state = FrameState(t=30.0, pose=PoseFrame.empty(30.0), values={}, points={}, phase=Phase.TOP, rep_count=0,
+                       good_reps=0, top_s=12.3, cues=[], hold_side="left", good_form_s=12.3, clock_paused=False,
+                       side_seconds={}, holds_done=0)
     progress.update(state, Session(step.spec, (640, 480)))
     assert progress.text() == "left 12 / 20 s   right 0 / 20 s" and not progress.met
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -20,7 +21,7 @@ CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
 IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RepRecord:
     index: int
     start_s: float
@@ -35,7 +36,7 @@ class RepRecord:
     unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
 
 
-@dataclass
+@dataclass(kw_only=True)
 class HoldRecord:
     index: int
     side: str | None
@@ -48,7 +49,7 @@ class HoldRecord:
     unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CueEpisode:
     cue: str
     start_s: float
@@ -58,16 +59,28 @@ class CueEpisode:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NotCounted:
     """A movement that was not counted, and why."""
 
     start_s: float
     end_s: float
-    reason: str  # "not_in_position" | "cut"
+    reason: NotCountedReason
 
 
-@dataclass(frozen=True)
+class EventKind(StrEnum):
+    REP = "rep"
+    HOLD = "hold"
+    CUE = "cue"
+    NOT_COUNTED = "not_counted"
+
+
+class NotCountedReason(StrEnum):
+    NOT_IN_POSITION = "not_in_position"
+    CUT = "cut"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Event:
     """What happened on one frame: a rep or hold finished, or a cue was raised.
 
@@ -75,8 +88,8 @@ class Event:
     person's best, which can still grow); it is not said until `finish` settles it.
     """
 
-    kind: str  # "rep" | "hold" | "cue" | "not_counted"
-    name: str  # the cue name, or "rep"/"hold"
+    kind: EventKind
+    name: str  # the cue name, the not-counted reason, or "rep"/"hold"
     index: int | None = None
     provisional: bool = False
 
@@ -101,8 +114,8 @@ class Engine:
 
     # ---- read-only views -------------------------------------------------------------------
     @property
-    def phase(self) -> str:
-        return self.tracker.phase.value
+    def phase(self) -> Phase:
+        return self.tracker.phase
 
     @property
     def rep_count(self) -> int:
@@ -123,7 +136,7 @@ class Engine:
     # ---- the frame step --------------------------------------------------------------------
     def update(self, t: float, values: dict[str, float]) -> list[Event]:
         started, ended = self.frame_cues.update(t, values)
-        events = [Event("cue", name) for name in started]
+        events = [Event(kind=EventKind.CUE, name=name) for name in started]
         for episode in ended:
             self._episode(episode)
         for name in self.frame_cues.open:
@@ -148,8 +161,7 @@ class Engine:
         events = []
         if self.tracker.phase is not Phase.REST:
             cycle = self.tracker.current()
-            self.not_counted.append(NotCounted(round(cycle.start_s, 3), round(t, 3), "cut"))
-            events.append(Event("not_counted", "cut"))
+            events.append(self._not_counted(cycle.start_s, t, NotCountedReason.CUT))
         self._flush_pending(None)
         self.tracker.restart()
         self.good_form_s = 0.0
@@ -160,7 +172,7 @@ class Engine:
         settle the provisional verdicts against the whole session's best."""
         for episode in self.frame_cues.close_all(t):
             self._episode(episode)
-        if self.tracker.phase in (Phase.TOP, Phase.DOWN):
+        if self.tracker.phase.at_top:
             self._end_cycle()
         self._flush_pending(None)
         items = self.holds if self.holds_mode else self.reps
@@ -205,8 +217,7 @@ class Engine:
             # Another movement, or getting into position: say so, count nothing.
             self.tracker.close()
             self._flush_pending(None)
-            self.not_counted.append(NotCounted(round(cycle.start_s, 3), round(cycle.end_s, 3), "not_in_position"))
-            return [Event("not_counted", "not_in_position")]
+            return [self._not_counted(cycle.start_s, cycle.end_s, NotCountedReason.NOT_IN_POSITION)]
         verdict = self.grader.grade(cycle)
         index = len(self.holds if self.holds_mode else self.reps) + 1
         # Faults seen during the cycle from frame-wise cues (not view problems) belong to it too.
@@ -222,9 +233,14 @@ class Engine:
         self.tracker.close()
         self.tracker.forget_between()
         self.good_form_s = 0.0
-        kind = "hold" if self.holds_mode else "rep"
-        return [Event(kind, kind, index)] + [Event("cue", f, index, f in verdict.provisional)
-                                             for f in verdict.faults]
+        kind = EventKind.HOLD if self.holds_mode else EventKind.REP
+        faults = [Event(kind=EventKind.CUE, name=f, index=index, provisional=f in verdict.provisional)
+                  for f in verdict.faults]
+        return [Event(kind=kind, name=kind.value, index=index), *faults]
+
+    def _not_counted(self, start: float, end: float, reason: NotCountedReason) -> Event:
+        self.not_counted.append(NotCounted(start_s=round(start, 3), end_s=round(end, 3), reason=reason))
+        return Event(kind=EventKind.NOT_COUNTED, name=reason.value)
 
     def _in_position(self, cycle: Cycle) -> bool:
         """In the exercise's own position before the cycle (its setup) and at its top."""
@@ -243,12 +259,14 @@ class Engine:
         hold_s = verdict.metrics["hold_s"]
         unjudged = [{"cue": c, "reason": r} for c, r in verdict.unjudged.items()]
         if self.holds_mode:
-            self.holds.append(HoldRecord(index, side, top_start, top_end, hold_s, verdict.faults,
-                                         round(self.good_form_s, 3), verdict.metrics, unjudged))
+            self.holds.append(HoldRecord(index=index, side=side, start_s=top_start, end_s=top_end, seconds=hold_s,
+                                         faults=verdict.faults, good_form_s=round(self.good_form_s, 3),
+                                         metrics=verdict.metrics, unjudged=unjudged))
         else:
-            self.reps.append(RepRecord(index, round(cycle.start_s, 3), round(cycle.peak_s, 3),
-                                       round(cycle.end_s, 3), hold_s, top_start, top_end, side,
-                                       verdict.faults, verdict.metrics, unjudged))
+            self.reps.append(RepRecord(index=index, start_s=round(cycle.start_s, 3), peak_s=round(cycle.peak_s, 3),
+                                       end_s=round(cycle.end_s, 3), hold_s=hold_s, top_start_s=top_start,
+                                       top_end_s=top_end, side=side, faults=verdict.faults, metrics=verdict.metrics,
+                                       unjudged=unjudged))
 
     def _side(self, cycle: Cycle) -> str | None:
         """The side a hold belongs to: the spec's side measure voted over the top."""
@@ -265,4 +283,5 @@ class Engine:
 
     def _warn(self, name: str, start: float, end: float, index: int | None) -> None:
         rep, hold = (None, index) if self.holds_mode else (index, None)
-        self.warnings.append(CueEpisode(name, round(start, 3), round(end, 3), rep, hold, self.spec.cue(name).message))
+        self.warnings.append(CueEpisode(cue=name, start_s=round(start, 3), end_s=round(end, 3), rep=rep, hold=hold,
+                                        message=self.spec.cue(name).message))

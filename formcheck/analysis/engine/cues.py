@@ -9,7 +9,7 @@ from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Episode:
     cue: str
     start_s: float
@@ -58,10 +58,10 @@ class FrameCues:
                 self.open[cue.name] = t if debounce.on_since is None else debounce.on_since
                 started.append(cue.name)
             elif change == "off" and cue.name in self.open:
-                ended.append(Episode(cue.name, self.open.pop(cue.name), t))
+                ended.append(Episode(cue=cue.name, start_s=self.open.pop(cue.name), end_s=t))
         return started, ended
 
     def close_all(self, t: float) -> list[Episode]:
-        ended = [Episode(name, start, t) for name, start in self.open.items()]
+        ended = [Episode(cue=name, start_s=start, end_s=t) for name, start in self.open.items()]
         self.open.clear()
         return ended

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
 
@@ -27,11 +27,16 @@ LOW_FRACTION = 0.35  # ... where "lower part" is below this fraction of the cycl
 SETUP_S = 0.5  # the setup before a cycle: this long before it starts
 
 
-class Phase(Enum):
+class Phase(StrEnum):
     REST = "rest"
     UP = "up"
     TOP = "top"
     DOWN = "down"
+
+    @property
+    def at_top(self) -> bool:
+        """At the top or on the way down: a hold or a rep's top is going on."""
+        return self in (Phase.TOP, Phase.DOWN)
 
 
 class Step(Enum):
@@ -44,7 +49,7 @@ class Step(Enum):
     ENDED = "ended"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Cycle:
     """A whole cycle, or the one in progress, as the grader sees it."""
 
@@ -188,10 +193,10 @@ class CycleTracker:
         drives = np.asarray(self._drives)
         peak = float(drives.max())
         low = min(self._trough, self.rest_level)
-        return Cycle(self._rest_t, self._times[-1], self._window, self._times[int(np.argmax(drives))],
-                     np.asarray(self._times), self._frames, self._setup, self._setup_frames,
-                     peak - self.rest_level, peak - low,
-                     self.rs.counter_enter is not None and not self._counter_seen)
+        return Cycle(start_s=self._rest_t, end_s=self._times[-1], window=self._window,
+                     peak_s=self._times[int(np.argmax(drives))], times=np.asarray(self._times), frames=self._frames,
+                     setup=self._setup, setup_frames=self._setup_frames, amplitude=peak - self.rest_level,
+                     span=peak - low, half_seen=self.rs.counter_enter is not None and not self._counter_seen)
 
     def top_s(self) -> float:
         return self._window[1] - self._window[0] if self.phase is Phase.TOP else 0.0

@@ -11,7 +11,7 @@ from formcheck.spec.specs import CueSpec, ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Statistic
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Verdict:
     faults: list[str]
     metrics: dict[str, float]
@@ -26,7 +26,8 @@ def metric_key(cue: CueSpec) -> str:
 class Grader:
     def __init__(self, spec: ExerciseSpec) -> None:
         # cues with `unless` go last, so the fault they defer to is already known
-        self.cues = sorted((c for c in spec.cues if c.when in ("top", "rep")), key=lambda c: c.unless is not None)
+        judged = (c for c in spec.cues if c.when in (CueWhen.TOP, CueWhen.REP))
+        self.cues = sorted(judged, key=lambda c: c.unless is not None)
         self.best: dict[str, float] = {}  # per cue: the largest value of a clean rep so far
         # A view problem over most of the top: the cues judged there cannot be, and say why.
         self.view_cues = [c for c in spec.cues if c.view and c.when is CueWhen.ALWAYS]
@@ -37,7 +38,7 @@ class Grader:
         """`live`: only what can be judged while the top is still going on."""
         metrics = {"hold_s": round(cycle.top_s, 3), "amplitude": round(cycle.amplitude, 4),
                    "range": round(cycle.span, 4)}
-        verdict = Verdict([], {} if live else dict(metrics))
+        verdict = Verdict(faults=[], metrics={} if live else dict(metrics))
         blocked = self._view_problem(cycle)
         for cue in self.cues:
             if (live and cue.when is CueWhen.REP) or cue.unless in verdict.faults:
