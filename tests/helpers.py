@@ -4,7 +4,10 @@ and what an HTML page would fetch. Test modules import these; no test imports an
 import copy
 import functools
 import json
+import os
 import re
+import subprocess
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,3 +137,27 @@ def truncated(tmp_path: Path, src: Path = SAMPLES / "bridge_cut_off.mp4") -> Pat
     path = tmp_path / "truncated.mp4"
     path.write_bytes(data[:len(data) // 2])
     return path
+
+
+def started(cmd: list[str], env: dict | None = None, **kw) -> subprocess.Popen:
+    """A command in its own process, its stdout unbuffered so that `wait_for_line` sees lines as printed."""
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}, **kw)
+
+
+def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 120) -> list[str]:
+    """Reads `proc`'s stdout until a line holding `text` (returns the lines so far); fails on timeout or exit."""
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if text in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    if not found.wait(timeout):
+        raise AssertionError(f"no line with {text!r} within {timeout} s; got {lines}")
+    return lines

@@ -22,7 +22,7 @@ from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.spec.specs import load_spec, specs_dir
 from tests.builders import bridge_pose, bridge_reps
-from tests.helpers import SAMPLES, TEST_SPECS, labels
+from tests.helpers import SAMPLES, TEST_SPECS, labels, started, wait_for_line
 
 BRIDGE, PRONE = "bridge_fast_good", "prone_body2_az25"  # 4 and 3 reps
 MINI = """name = "Mini"
@@ -280,9 +280,9 @@ def test_one_recording_of_several_exercises_moves_on_when_the_next_one_starts(tm
 @pytest.mark.parametrize(("stop", "code", "said"), [(signal.SIGINT, 0, "ctrl-c"), (signal.SIGTERM, 143, "SIGTERM")])
 def test_ctrl_c_or_sigterm_keeps_the_routine_so_far(tmp_path, clips, stop, code, said):
     out = tmp_path / "routine.json"
-    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--pain-before", "5"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    time.sleep(12)
+    proc = started(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--pain-before", "5"))
+    wait_for_line(proc, "Warm-up")  # the model is loaded; the bridge clip plays in real time next
+    time.sleep(4)  # 4 s of clip time into the bridge (real-time playback), its first rep under way
     proc.send_signal(stop)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
