@@ -74,18 +74,20 @@ def history_list(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)  # fits 80 columns
     for column in ("id", "date", "exercise", "reps", "good", "held s", "pain"):
         table.add_column(column, no_wrap=True)
-    for row in rows:
+    for row, session in zip(rows, sessions, strict=True):
         sides = ", ".join(f"{side[0].upper()} {secs:.1f}" for side, secs in sorted(row["side_totals"].items()))
         before, after = ("-" if row[k] is None else str(row[k]) for k in ("pain_before", "pain_after"))
-        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), _named(row),
+        table.add_row(str(row["id"]), row["saved_at"][:16].replace("T", " "), _named(session),
                       str(row["rep_count"]), _share(row["good_form_share"]), sides or "-",
                       "-" if before == after == "-" else f"{before} -> {after}")
     out.print(table)
 
 
-def _named(row: dict) -> str:
-    """The exercise's name (a routine's stored name as it is)."""
-    return exercise_name(row["exercise"]) if row["kind"] != "routine" else row["exercise"]
+def _named(session: history.StoredSession) -> str:
+    """The exercise's name from its spec; a routine's name from its file, as the report recorded it."""
+    if session.kind == "routine":
+        return (session.report.get("routine") or {}).get("name") or session.name
+    return exercise_name(session.name)
 
 
 def _stored(session_id: int) -> history.StoredSession:

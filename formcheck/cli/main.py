@@ -154,14 +154,15 @@ def live(
         resolve_model(model)
         options = LiveOptions(exercise=exercise, model=model, voice=voice, window=window, max_seconds=max_seconds)
         with stop_signals.working():
-            report = run_live(lambda: RealtimeFileSource(source) if source is not None else CameraSource(camera),
-                              options).as_dict()
+            run, series = run_live(lambda: RealtimeFileSource(source) if source is not None
+                                   else CameraSource(camera), options)
+            report = run.as_dict()
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     conclude(Ending(outputs=[report_out], texts={report_out: report_json(report)},
                     summary=lambda console: _live_summary(report, console),
                     problems=[report["incomplete_reason"]] if report["live"].get("error") else [],
-                    save=(lambda: history.save_session(report, "live"))
+                    save=(lambda: history.save_session(report, "live", series=series))
                     if save and report["exercise"] is not None else None))
 
 

@@ -25,7 +25,7 @@ from formcheck.analysis.setup_check import SetupCheck
 from formcheck.coach.voice import Voice
 from formcheck.pose.landmarker import PoseFrame, model_label
 from formcheck.render.overlay import BAD, GOOD
-from formcheck.reports.report import LiveBlock, Report, VoiceBlock, build_report
+from formcheck.reports.report import LiveBlock, Report, VoiceBlock, build_report, measure_series
 from formcheck.spec.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
 from formcheck.video.files import VideoInfo
 from formcheck.video.live_sources import LiveSource
@@ -103,6 +103,7 @@ class LiveCoach:
         self.stats = LiveStats()
         self.end_reason = EndReason.STOPPED
         self.failed: str | None = None
+        self.series: dict | None = None  # the judged measure per frame of the last count (the HTML plot)
         self._announced_hold: set[int] = set()
         self._recent: deque[PoseFrame] = deque()
 
@@ -205,6 +206,7 @@ class LiveCoach:
         if self.session is not None:
             self.session.finish()
             main = self._report_of(self.session, notes)
+            self.series = measure_series(self.session)
         elif self.segments:
             main = self.segments.pop()
             main.notes = list(notes or [])

@@ -118,8 +118,9 @@ def coach_loop(coach: LiveCoach, source: LiveSource, estimator: PoseEstimator, o
     return coach.report(pipeline.notes.notes(coach.spec, coach.size))
 
 
-def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> Report:
-    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`.
+def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> tuple[Report, dict | None]:
+    """Runs until q/Esc, Ctrl-C, the window closes, the source ends or `max_seconds`; the report, and
+    the judged measure per frame for the history (None when nothing was counted).
 
     The source is made after the window exists: see `sources._av`.
     """
@@ -141,4 +142,4 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> Rep
             source.stop()
             close_window(options.window)
     report.voice = coach.voice_block()
-    return report
+    return report, coach.series

@@ -98,8 +98,12 @@ def outcome(session: StoredSession, exercise: str) -> Outcome:
     else:
         held = sum(h.get("seconds", 0.0) for h in holds)
         share = sum(h.get("good_form_s", 0.0) for h in holds) / held if held else None
-        best = [s for e, _ in pairs for s in ((e.get("done") or {}).get("best_hold_s") or {}).values()]
-        did = f"best hold {max(best, default=0.0):.0f} of {target.get('hold_s', 0):g} s"
+        best: dict[str, float] = {}  # each side's best hold over the sets; the shorter side is what fell short
+        for e, _ in pairs:
+            for side, secs in ((e.get("done") or {}).get("best_hold_s") or {}).items():
+                best[side] = max(best.get(side, 0.0), secs)
+        did = f"best hold {min(best.values(), default=0.0):.0f} of {target.get('hold_s', 0):g} s" + (
+            " on the shorter side" if len(best) > 1 else "")
     return Outcome(done=True, met=met, did=did, good_share=share, **base)
 
 

@@ -86,3 +86,22 @@ def test_live_with_a_locked_history_still_saves_its_report(history_home, tmp_pat
          "--json", str(out)], capture_output=True, text=True, timeout=180)
     assert again.returncode == 0, again.stderr
     assert [s.kind for s in history.list_sessions()] == ["live"]
+
+
+def test_a_live_session_keeps_its_measure_so_its_page_has_the_plot(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "formcheck", "live", "--exercise", "glute_bridge", "--source",
+         str(SAMPLES / f"{CLIP}.mp4"), "--no-window", "--no-voice", "--model", "lite", "--json",
+         str(tmp_path / "live.json")], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    [stored] = history.list_sessions()
+    assert stored.kind == "live" and stored.series["measure"] == "hip_line"
+    values = [v for v in stored.series["values"] if v is not None]
+    assert len(values) > 100 and max(values) > 165  # the hips came up to the line, rep after rep
+    last = stored.report["reps"][-1]
+    assert stored.series["t"][0] <= stored.report["reps"][0]["start_s"] and stored.series["t"][-1] >= last["end_s"]
+    page = tmp_path / "live.html"
+    assert runner.invoke(app, ["report", str(stored.id), "--html", str(page)]).exit_code == 0
+    html = page.read_text()
+    assert "per-frame measure not stored" not in html
+    assert "shoulder-hip-knee" in html[html.index('id="measure-plot"'):]  # the curve's axis, by its label

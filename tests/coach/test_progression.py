@@ -187,3 +187,17 @@ def test_the_progress_page_includes_routine_sessions_with_their_pain(plan_file, 
     html = page.read_text()
     assert "2 sessions from" in html and "Glute bridge: 2 sessions" in html
     assert "<td>routine</td>" in html and "<td>4</td><td>1</td>" in html  # pain before, after
+
+
+def test_a_hold_short_on_one_side_is_said_by_that_side():
+    from formcheck.coach.progression import outcome
+    from tests.helpers import lunge_report
+
+    segment = lunge_report([(6.0, 1.0, 2.0), (21.0, 1.0, 2.0)])
+    step = {"exercise": "deep_lunge_hip_flexor", "set": 1, "target": {"holds_per_side": 1, "hold_s": 10.0, "sets": 1},
+            "done": {"holds_per_side": {"left": 0, "right": 1}, "best_hold_s": {"left": 5.6, "right": 20.8}},
+            "met": False, "ended_by": "source ended"}
+    session = history.StoredSession(1, "2026-03-01T09:00:00+00:00", "routine", "plan", None,
+                                    {"routine": {"steps": [step]}, "segments": [segment]}, 2, 2, None, None)
+    said = outcome(session, "deep_lunge_hip_flexor")
+    assert (said.met, said.did) == (False, "best hold 6 of 10 s on the shorter side")

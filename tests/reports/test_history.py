@@ -194,3 +194,18 @@ def test_history_location_follows_formcheck_home(history_home, monkeypatch):
     import platformdirs
 
     assert history.history_dir() == Path(platformdirs.user_data_dir("formcheck"))
+
+
+def test_history_names_a_routine_session_by_its_routine_name(tmp_path):
+    from formcheck.coach.routine import load_routine
+    from tests.helpers import stored_routine
+
+    plan = tmp_path / "novak_2026.toml"
+    plan.write_text('name = "Mrs Novak, low back"\n[[exercises]]\nid = "glute_bridge"\nreps = 2\n')
+    stored_routine(load_routine(plan), [["good", "good"]], (3, 2))
+    history.save_session(bridge_report(["good"])[0], "analyze")
+    table = cli("history")
+    assert table.returncode == 0, table.stderr
+    [routine_row, analyze_row] = [line for line in table.stdout.splitlines() if line[:1].isdigit()]
+    assert "Mrs Novak, low back" in routine_row and "novak_2026" not in routine_row and "3 -> 2" in routine_row
+    assert "Glute bridge" in analyze_row and "glute_bridge" not in analyze_row
