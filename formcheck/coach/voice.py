@@ -7,7 +7,8 @@ replaceable: at most one waits, a newer one takes its place, the same words are 
 
 No engine or no audio device means no voice, said as such (`problem`), never a crash and never a
 list of words nobody heard. `FORMCHECK_AUDIO=off` forces no device; `FORMCHECK_AUDIO=discard`
-synthesizes every word at its real length into nothing, as if heard (tests, machines without sound).
+synthesizes every word into nothing and waits as long as it would take to hear it (tests, machines
+without sound).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 ENGINES = ("espeak-ng", "espeak")
 AUDIO_ENV = "FORMCHECK_AUDIO"
 FINISH_S = 20.0  # at the end of a run, wait at most this long for the words still to be said
+WAV_HEADER, WAV_BYTES_S = 44, 22050 * 2  # espeak-ng --stdout: 22.05 kHz 16-bit mono
 
 
 class Kind(StrEnum):
@@ -105,8 +107,9 @@ class Voice:
             if not self.muted:
                 self.spoken.append({"t_s": round(time.monotonic() - self.t0, 2), "text": text})
                 try:
-                    done = subprocess.run([*command, text], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                          timeout=15)
+                    done = subprocess.run([*command, text], capture_output=True, timeout=15)
+                    if self.sink == "discard":
+                        time.sleep(max(len(done.stdout) - WAV_HEADER, 0) / WAV_BYTES_S)
                     failed = f"speech failed: {done.stderr.decode(errors='replace').strip()[:120]}" \
                         if done.returncode else None
                 except (OSError, subprocess.TimeoutExpired) as exc:
