@@ -111,6 +111,14 @@ def print_routine(report: dict, console: Console | None = None) -> None:
     say("Pain: " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in said.items())
         + "".join(f"; during {escape(exercise_name(p['exercise']))}: {p['rating']} ({p['then']})"
                   for p in pain["during"]))
+    say_voice(report, console or out)
+
+
+def say_voice(report: dict, console: Console) -> None:
+    """A voice that was asked for but could not be heard, said so (the report lists nothing spoken)."""
+    voice = report.get("voice") or {}
+    if voice.get("problem"):
+        console.print(f"[yellow]{escape(voice['problem'])}[/]", highlight=False)
 
 
 def say_saved(session_id: int | None, console: Console | None = None) -> None:

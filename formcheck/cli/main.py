@@ -15,7 +15,7 @@ from rich.table import Table
 from formcheck import stop_signals
 from formcheck.cli.batch import batch
 from formcheck.cli.conclude import Ending, conclude
-from formcheck.cli.console import err, fail, out, print_summary, session_html_text
+from formcheck.cli.console import err, fail, out, print_summary, say_voice, session_html_text
 from formcheck.cli.history import history_app, report_command
 from formcheck.cli.plan import plan_command
 from formcheck.cli.routine import routine_command
@@ -176,6 +176,7 @@ def _live_summary(report: dict, console: Console) -> None:
                         if stats[f"latency_ms_{p}"] == stats[f"latency_ms_{p}"])  # NaN: no frame processed
     console.print(f"Live: {stats['processed_fps']:.1f} frames/s processed, {stats['dropped_frames']} dropped"
                   + (f", latency {latency}." if latency else "."), highlight=False)
+    say_voice(report, console)
 
 
 def main() -> None:

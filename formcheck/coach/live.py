@@ -7,6 +7,7 @@ played in real time its timestamps.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import deque
@@ -22,15 +23,17 @@ from formcheck.analysis.notes import Note
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import Session
 from formcheck.analysis.setup_check import SetupCheck
-from formcheck.coach.voice import Voice
+from formcheck.coach.voice import Kind, Voice
 from formcheck.pose.landmarker import PoseFrame, model_label
 from formcheck.render.overlay import BAD, GOOD
 from formcheck.reports.report import LiveBlock, Report, VoiceBlock, build_report, measure_series
 from formcheck.spec.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
+from formcheck.spec.vocabulary import Mode
 from formcheck.video.files import VideoInfo
 from formcheck.video.live_sources import LiveSource
 
 RECENT_S = 4.0  # frames kept to replay into a session that starts (nothing since "ready" is lost)
+LEFT_EVERY_S = 5  # a hold's seconds left are said this often
 
 
 class EndReason(StrEnum):
@@ -90,6 +93,7 @@ class LiveCoach:
                  spec: ExerciseSpec | None = None) -> None:
         self.source, self.options = source, options
         self.size = (source.width, source.height)
+        self.own_voice = voice is None
         self.voice = voice or Voice(enabled=options.voice)
         self.auto = options.exercise == "auto"
         self.recognizer = ExerciseRecognizer([load_spec(e) for e in exercise_ids()]) if self.auto else None
@@ -105,6 +109,8 @@ class LiveCoach:
         self.failed: str | None = None
         self.series: dict | None = None  # the judged measure per frame of the last count (the HTML plot)
         self._announced_hold: set[int] = set()
+        self._announced_left: set[tuple[int, int]] = set()  # (hold, seconds left) said
+        self._corrected: set[str] = set()  # corrections said during the rep under way
         self._recent: deque[PoseFrame] = deque()
 
     # ---- control --------------------------------------------------------------------------
@@ -114,7 +120,7 @@ class LiveCoach:
         self.spec = load_spec(exercise)
         self.setup = SetupCheck(self.spec)
         self._start_session(since)
-        self.voice.say(self.spec.name, urgent=True)
+        self.voice.say(self.spec.name)
 
     def _start_session(self, since: float) -> None:
         """A new count, fed the recent frames from `since` on: the reps of the last seconds count."""
@@ -139,11 +145,13 @@ class LiveCoach:
     def reset(self) -> None:
         if self.spec is not None and self.session is not None:
             self.session = Session(self.spec, self.size)
-            self.voice.say(self.spec.messages["count_reset"], urgent=True)
+            self.voice.say(self.spec.messages["count_reset"])
 
     def start(self) -> None:
         """The clock starts now (after the model loaded and the window opened)."""
         self.stats = LiveStats()
+        if self.own_voice:
+            self.voice.start_clock()
 
     def end(self, reason: EndReason, failure: str | None = None) -> None:
         self.end_reason = reason
@@ -169,7 +177,7 @@ class LiveCoach:
         if self.session is None:
             assert self.setup is not None
             if not self.setup.update(frame, self.size):
-                self.voice.say(self.setup.message)
+                self.voice.say(self.setup.message, Kind.PROMPT)
                 return self.setup.message, BAD
             assert self.setup.since is not None
             self._start_session(self.setup.since)
@@ -178,19 +186,27 @@ class LiveCoach:
         return None, GOOD
 
     def speak_events(self, state) -> None:
+        """This frame's words: each count, each hold's end and its seconds left, a correction once a rep."""
         spec = self.spec
         assert spec is not None
         for event in state.events:
             if event.kind is EventKind.REP:
-                self.voice.say(f"{event.index}")
+                self.voice.say(f"{event.index}", Kind.COUNT)
+                self._corrected.clear()
             elif event.kind is EventKind.HOLD:
                 sides_left = spec.cycle.side_from is not None and len(state.side_seconds) < 2
                 self.voice.say(spec.messages["hold_done_switch" if sides_left else "hold_done"])
             elif event.kind is EventKind.CUE and event.index is None and not event.provisional:
-                self.voice.say(spec.cue(event.name).message, urgent=True)
-        if state.cues and state.phase.at_top:
-            self.voice.say(state.cues[0].message, urgent=True)
+                self.voice.say(spec.cue(event.name).message, Kind.PROMPT)
+        if state.cues and state.phase.at_top and state.cues[0].message not in self._corrected:
+            self._corrected.add(state.cues[0].message)
+            self.voice.say(state.cues[0].message, Kind.PROMPT)
         target = spec.cycle.target_s
+        if target and spec.mode is Mode.HOLDS and state.phase.at_top:
+            left = math.ceil(target - state.good_form_s)
+            if 0 < left < target and left % LEFT_EVERY_S == 0 and (state.holds_done, left) not in self._announced_left:
+                self._announced_left.add((state.holds_done, left))
+                self.voice.say(spec.messages["seconds_left"].replace("{seconds}", str(left)))
         if target and state.good_form_s >= target and state.holds_done not in self._announced_hold:
             self._announced_hold.add(state.holds_done)
             self.voice.say(spec.messages["target_reached"])

@@ -75,6 +75,8 @@ class _Step:
         overlay = self.overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
         image = overlay.draw(image, state, mirror=self.source.mirror, pose=frame)
         title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
+        if coach.options.voice and not coach.voice.available:
+            title += "  - voice off"  # said on screen, as nothing can be heard
         overlay.banner(image, banner or title, colour, top=banner is None)
         return self.hooks.draw(coach, image)
 
@@ -141,5 +143,6 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> tup
         finally:
             source.stop()
             close_window(options.window)
+    coach.voice.finish()  # the last count is said before the run ends
     report.voice = coach.voice_block()
     return report, coach.series

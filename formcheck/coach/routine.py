@@ -71,7 +71,8 @@ class Step:
 
     def target_text(self) -> str:
         if self.reps is not None:
-            each = f"{self.reps} reps" + (f", each held {self.hold_s:g} s" if self.hold_s is not None else "")
+            each = f"{self.reps} rep" + ("s" if self.reps != 1 else "") + \
+                (f", each held {self.hold_s:g} s" if self.hold_s is not None else "")
         else:
             per_side = " per side" if self.sides != (None,) else ""
             each = f"{self.holds} x {self.hold_s:g} s{per_side}" if self.holds != 1 else f"{self.hold_s:g} s{per_side}"

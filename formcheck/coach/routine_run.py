@@ -1,8 +1,10 @@
 """The guided routine: a warm-up reminder, a pain check-in, each exercise through the live coach
 (setup check, overlay, voice) with its target and progress, rests between, a pain check-in at the end.
 
-Key p stops at once: the routine asks for a rating and offers to skip the exercise or end; it never
-goes on by itself after p. However it ends, the session so far is kept.
+Key p stops at once (during the warm-up and rests too): the routine asks for a rating and offers to
+skip the exercise or end; it never goes on by itself after p. Every question is spoken and has a
+countdown to its default (no answer; after p, the end). An end screen with the summary closes it.
+However it ends, the session so far is kept.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from formcheck.video.live_sources import LiveSource
 # the routine ends with the exercise
 STOPS = (EndReason.KEY, EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, EndReason.WINDOW_CLOSED,
          EndReason.SOURCE_FAILED)
+SUMMED_UP = ("done", "pain", "source ended")  # the ends that have an end screen (not a key, signal or lost window)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +63,7 @@ class RoutineLog:
     pain_during: list[dict] = field(default_factory=list)
     pain_before: int | None = None
     pain_after: int | None = None
+    no_answer: list[str] = field(default_factory=list)  # the pain questions asked and not answered
     end_reason: str = "done"
 
 
@@ -96,7 +100,7 @@ class StageHooks(LoopHooks):
         ended = {ord("p"): EndReason.PAIN, ord("n"): EndReason.NEXT, ord("b"): EndReason.BACK}.get(key)
         if ended is None and self.progress.met:
             ended = EndReason.TARGET
-            coach.voice.say(self.runner.routine.say("target_met"), urgent=True)
+            coach.voice.say(self.runner.routine.say("target_met"))
         if ended is None and self.recognizer is not None and self.recognizer.update(frame, coach.size) == self.next_id:
             ended = EndReason.MOVED_ON
             self.runner.handover = (coach, self.recognizer.since)
@@ -111,13 +115,14 @@ class RoutineRunner:
         self.shared = len(make_sources) == 1
         self.voice = Voice(enabled=options.voice)
         self.screen = Screen(options.window)
-        self.asker = Asker(self.screen, self.routine, options.keys)
+        self.asker = Asker(self.screen, self.routine, options.keys, self.voice)
         self.log = RoutineLog()
         self.source: LiveSource | None = None
         self._source_for: int | None = None  # the step whose clip is playing (one source per exercise)
         self._estimator: PoseEstimator | None = None
         self.source_names: list[str] = []
         self.handover: tuple[LiveCoach, float] | None = None  # the coach that saw the next exercise begin, since
+        self.position_said = False  # the next exercise's start position was said (in the rest before it)
 
     # ---- sources ---------------------------------------------------------------------------
     def _use_source(self, step_index: int) -> None:
@@ -145,14 +150,21 @@ class RoutineRunner:
         open_window(self.options.window)
         try:
             self.screen.size_for(self.screen.size)  # until the first source says its size
-            self._run()
-        except RoutineEnded as ended:
-            self.log.end_reason = ended.reason
+            self.voice.start_clock()
+            try:
+                self._run()
+            except RoutineEnded as ended:
+                self.log.end_reason = ended.reason
+            if self.log.end_reason in SUMMED_UP:
+                self._end_screen()
+        except RoutineEnded as ended:  # the window closed on the end screen
+            self.log.end_reason = self.log.end_reason if self.log.end_reason in SUMMED_UP else ended.reason
         except KeyboardInterrupt:
             self.log.end_reason = stop_signals.stopped_by()
         finally:
             self._stop_source()
             close_window(self.options.window)
+        self.voice.finish()
         return self.report()
 
     def _run(self) -> None:
@@ -162,9 +174,10 @@ class RoutineRunner:
             self._use_source(0)
         if routine.warm_up:
             self.voice.say(routine.warm_up)
-            self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source)
+            if self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source):
+                self._pain_stop("warm_up", 0)
         log.pain_before = options.pain_before if options.pain_before is not None else \
-            self.asker.pain(routine.say("pain_before"))
+            self._pain("before", routine.say("pain_before"))
         pos = 0
         while pos < len(stages):
             stage = stages[pos]
@@ -173,14 +186,7 @@ class RoutineRunner:
                 log.end_reason = ended
                 return
             if ended == "pain":
-                rating = self.asker.pain(routine.say("pain_during"))
-                choice = self.asker.choice(routine.say("pain_choice"), "se")
-                log.pain_during.append({"exercise": stage.of(routine).spec.id, "set": stage.set_number,
-                                        "rating": rating, "then": "skip" if choice == "s" else "end"})
-                if choice != "s":
-                    log.end_reason = "pain"
-                    log.pain_after = rating
-                    return
+                self._pain_stop(stage.of(routine).spec.id, stage.set_number)
             if ended == "back":
                 pos = max(pos - 1, 0)
                 continue
@@ -194,9 +200,25 @@ class RoutineRunner:
                 pos += 1
             if pos < len(stages) and ended != "moved on":
                 self._rest(stage.of(routine).rest_s, stages[pos])
-        self.voice.say(routine.say("done"))
         log.pain_after = options.pain_after if options.pain_after is not None else \
-            self.asker.pain(routine.say("pain_after"))
+            self._pain("after", routine.say("pain_after"))
+
+    def _pain(self, which: str, question: str) -> int | None:
+        rating = self.asker.pain(question)
+        if rating is None:
+            self.log.no_answer.append(which)
+        return rating
+
+    def _pain_stop(self, exercise: str, set_number: int) -> None:
+        """After p: a rating, then skip (go on) or end (RoutineEnded: "pain")."""
+        routine, log = self.routine, self.log
+        rating = self.asker.pain(routine.say("pain_during"))
+        choice = self.asker.choice(routine.say("pain_choice"), "se")
+        log.pain_during.append({"exercise": exercise, "set": set_number, "rating": rating,
+                                "no_answer": rating is None, "then": "skip" if choice == "s" else "end"})
+        if choice != "s":
+            log.pain_after = rating
+            raise RoutineEnded("pain")
 
     def _exercise(self, stage: Stage, next_id: str | None) -> str:
         step = stage.of(self.routine)
@@ -209,7 +231,9 @@ class RoutineRunner:
         if self.handover is not None:
             coach.continue_from(*self.handover)
             self.handover = None
-        self.voice.say(self.routine.say("starting", exercise=step.spec.name, target=step.target_text()), urgent=True)
+        said = self.routine.say("starting", exercise=step.spec.name, target=step.target_text())
+        self.voice.say(said if self.position_said else f"{said} {step.spec.start_position}")
+        self.position_said = False
         hooks = StageHooks(self, stage, next_id if next_id != step.spec.id else None)
         coach.start()
         self.log.segments.append(coach_loop(coach, self.source, self._estimator, options, hooks))
@@ -225,10 +249,25 @@ class RoutineRunner:
         started = time.monotonic()
         routine = self.routine
         upcoming_text = routine.say("next", exercise=step.spec.name, target=step.target_text())
-        self.asker.wait(seconds, "rest", f"{upcoming_text}. {step.spec.start_position}",
-                        self.source if self.shared else None)
+        self.voice.say(routine.say("rest_said", seconds=f"{seconds:g}", next=upcoming_text,
+                                   start_position=step.spec.start_position))
+        self.position_said = True
+        if self.asker.wait(seconds, "rest", f"{upcoming_text}. {step.spec.start_position}",
+                           self.source if self.shared else None):
+            self._pain_stop(step.spec.id, upcoming.set_number)
         self.log.rests.append({"before": step.spec.id, "planned_s": seconds,
                                "rested_s": round(time.monotonic() - started, 1)})
+
+    def _end_screen(self) -> None:
+        routine, log = self.routine, self.log
+        met = sum(s["met"] for s in log.steps)
+
+        def rating(value: int | None) -> str:
+            return routine.say("no_answer") if value is None else str(value)
+
+        lines = [(routine.say("end_sets", met=str(met), sets=str(len(log.steps))), GOOD, True),
+                 (routine.say("end_pain", before=rating(log.pain_before), after=rating(log.pain_after)), TEXT, True)]
+        self.asker.end_screen(routine.say("done" if log.end_reason == "done" else "ended"), lines)
 
     # ---- the report ------------------------------------------------------------------------
     def report(self) -> Report:
@@ -239,7 +278,8 @@ class RoutineRunner:
                                                           "source failed"))
         report.routine = {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
                           "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
-                          "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during}}
+                          "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during,
+                                   "no_answer": log.no_answer}}
         report.voice = VoiceBlock(available=self.voice.available, problem=self.voice.problem,
                                   spoken=self.voice.spoken)
         return report

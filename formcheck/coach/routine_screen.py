@@ -1,6 +1,6 @@
 """The routine's window and questions: the picture with a strip of big text under it, countdowns,
-pain ratings and choices, answered by keys in the window, at the terminal (`--no-window`), or by
-keys fed in for tests."""
+pain ratings and choices, each spoken and shown once, with a countdown to its default, answered by
+keys in the window, at the terminal (`--no-window`), or by keys fed in for tests; the end screen."""
 
 from __future__ import annotations
 
@@ -8,20 +8,25 @@ import math
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from formcheck.coach.routine import Routine
+from formcheck.coach.voice import Voice
 from formcheck.coach.window import WINDOW, screen_size, size_window
 from formcheck.errors import FormcheckError
-from formcheck.render.overlay import BAD, FONT, TEXT, Overlay
+from formcheck.render.overlay import FONT, TEXT, Overlay
 from formcheck.video.live_sources import LiveSource
 
 Line = tuple[str, tuple, bool]  # text, colour, big
 STRIP_LINES = 4
 ENTER, ESC = (10, 13), 27
 TEN_AFTER_S = 1.2  # after a 1, a 0 within this long makes 10
+ANSWER_S = 30.0  # a question waits this long for its answer, then takes its default
+END_SCREEN_S = 60.0  # the end screen stays this long unless dismissed
+NO_ANSWER = "_"  # a fed key (`--keys`) that lets a question run out: no answer
 
 
 class RoutineEnded(Exception):
@@ -32,7 +37,7 @@ class RoutineEnded(Exception):
 
 class ScriptedKeys:
     """Keys fed in by tests (`--keys`), used in order: "p@4" presses p 4 s into the current exercise;
-    a bare token ("7", "10", "s") answers the next question."""
+    a bare token ("7", "10", "s") answers the next question, "_" lets it run out unanswered."""
 
     def __init__(self, text: str) -> None:
         self.tokens: deque[tuple[str, float | None]] = deque()
@@ -106,20 +111,22 @@ class Screen:
 
 
 class Asker:
-    """Countdowns and questions, in the window or at the terminal; fed keys come first."""
+    """Countdowns and questions, in the window or at the terminal; fed keys come first. Every question
+    is spoken when it is shown."""
 
-    def __init__(self, screen: Screen, routine: Routine, keys: str) -> None:
-        self.screen, self.routine = screen, routine
+    def __init__(self, screen: Screen, routine: Routine, keys: str, voice: Voice) -> None:
+        self.screen, self.routine, self.voice = screen, routine, voice
         self.scripted = ScriptedKeys(keys)
         self.terminal = sys.stdin.isatty()
 
-    def wait(self, seconds: float, title: str, text: str, source: LiveSource | None) -> None:
+    def wait(self, seconds: float, title: str, text: str, source: LiveSource | None) -> bool:
         """A countdown (warm-up, rest; `title` the message key, its {seconds} the time left): over the
-        live picture when a source runs at its own pace; n goes on at once, q ends."""
+        live picture when a source runs at its own pace; n goes on at once, q ends; True when p
+        (pain) cut it short."""
         if not self.screen.window:
             print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
             time.sleep(seconds)
-            return
+            return False
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
             picture = self.screen.last
@@ -129,15 +136,22 @@ class Asker:
                      (self.routine.say("skip_wait"), TEXT, True)]
             key = self.screen.show(self.screen.still(picture, text, lines), 30)
             if key == ord("n"):
-                return
+                return False
+            if key == ord("p"):
+                return True
             if key in (ord("q"), ESC):
                 raise RoutineEnded("key")
+        return False
+
+    def _countdown(self, left: float, default_key: str) -> Line:
+        return self.routine.say(default_key, seconds=str(math.ceil(left))), TEXT, True
 
     def pain(self, question: str) -> int | None:
-        """A 0-10 rating, or None when not given."""
+        """A 0-10 rating, or None: no answer (Enter, or none before the countdown ran out)."""
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
+        self.voice.say(question)
         if self.screen.window:
             return self._pain_in_window(question)
         while self.terminal:
@@ -150,8 +164,9 @@ class Asker:
 
     def _pain_in_window(self, question: str) -> int | None:
         one_at: float | None = None  # a 1 was pressed: 10 if a 0 follows
-        lines = [(question, TEXT, True), (self.routine.say("pain_keys"), TEXT, False)]
-        while True:
+        end = time.monotonic() + ANSWER_S
+        while (left := end - time.monotonic()) > 0 or one_at is not None:
+            lines = [(self.routine.say("pain_keys"), TEXT, False), self._countdown(left, "pain_default")]
             key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
             if one_at is not None and (key == ord("0") or time.monotonic() - one_at > TEN_AFTER_S or key >= 0):
                 return 10 if key == ord("0") else 1
@@ -161,21 +176,49 @@ class Asker:
                 if key != ord("1"):
                     return key - ord("0")
                 one_at = time.monotonic()
+        return None
 
     def choice(self, question: str, allowed: str) -> str:
-        """One of `allowed` (its last is the safe choice: end); never a default that goes on."""
+        """One of `allowed` (its last is the safe choice: end, also when no answer comes); never a
+        default that goes on."""
         answer = self.scripted.answer()
         if answer is not None:
             return answer[0] if answer[0] in allowed else allowed[-1]
+        self.voice.say(question)
         if self.screen.window:
-            while True:
-                key = self.screen.show(self.screen.still(self.screen.last, question, [(question, BAD, True)]), 50)
+            end = time.monotonic() + ANSWER_S
+            while (left := end - time.monotonic()) > 0:
+                lines = [self._countdown(left, "choice_default")]
+                key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
                 if key >= 0 and chr(key) in allowed:
                     return chr(key)
                 if key in (ord("q"), ESC):
-                    return allowed[-1]
+                    break
+            return allowed[-1]
         while self.terminal:
             typed = input(f"{question} [{'/'.join(allowed)}] ").strip().lower()
             if typed and typed[0] in allowed:
                 return typed[0]
         return allowed[-1]
+
+    def end_screen(self, message: str, lines: list[Line]) -> None:
+        """The summary, spoken and shown until a key or END_SCREEN_S (at the terminal: printed)."""
+        self.voice.say(". ".join([message, *(text for text, _, _ in lines)]))
+        if not self.screen.window:
+            print(message, *(text for text, _, _ in lines), sep="\n", flush=True)
+            return
+        until_dismissed(self.screen, lambda left: self.screen.still(
+            self.screen.last, message, [*lines, self._countdown(left, "end_close")]), END_SCREEN_S)
+
+
+def until_dismissed(screen: Screen, draw: Callable[[float], np.ndarray], seconds: float,
+                    signalled: Callable[[], bool] = lambda: False) -> str:
+    """Shows `draw(seconds left)` until a key is pressed, `signalled()` says so (a raised hand), or
+    `seconds` pass; which of "key", "signal", "time" ended it."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if screen.show(draw(left), 50) >= 0:
+            return "key"
+        if signalled():
+            return "signal"
+    return "time"

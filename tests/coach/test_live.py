@@ -83,7 +83,7 @@ def test_live_without_a_display_says_so(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("bridge_cut_off", "Step back so your whole body is in the picture"),
+    ("bridge_cut_off", "Move the camera back so your whole body is in the picture"),
     ("bridge_end_on", "Turn side-on to the camera"),
 ])
 def test_setup_check_says_what_to_change(name, expected):
@@ -152,3 +152,19 @@ def test_default_report_location_is_under_the_data_folder(tmp_path, monkeypatch,
     base = tmp_path / "data" if xdg else tmp_path / "home" / ".local" / "share"
     assert path.parent == base / "formcheck" / "sessions"
     assert path.name.endswith("-cat_cow.json")
+
+
+@pytest.mark.parametrize("exercise", ["cat_cow", "auto"])
+def test_live_counts_what_analysis_counts_on_a_close_real_clip(tmp_path, exercise):
+    """A real cat-cow filmed close (the toes touch the edge): live is no stricter than analysis."""
+    clip = str(SAMPLES / "real" / "polybag_kocici_hrbet.mp4")
+    analyzed = run_cli("analyze", clip, "--exercise", "cat_cow", "--json", str(tmp_path / "a.json"), "--no-save",
+                       env={"XDG_DATA_HOME": str(tmp_path)})
+    assert analyzed.returncode == 0, analyzed.stderr
+    live = run_cli("live", "--exercise", exercise, "--source", clip, "--no-window", "--no-voice", "--no-save",
+                   "--json", str(tmp_path / "l.json"), env={"XDG_DATA_HOME": str(tmp_path)})
+    assert live.returncode == 0, live.stderr
+    counted = [json.loads((tmp_path / f).read_text()) for f in ("a.json", "l.json")]
+    assert counted[0]["rep_count"] >= 2
+    assert [c["rep_count"] for c in counted] == [counted[0]["rep_count"]] * 2
+    assert counted[1]["live"].get("waiting_for") is None
