@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.analysis.engine import CueEpisode, Engine, Event, HoldRecord, NotCounted, Phase, RepRecord
+from formcheck.analysis.engine.edges import NothingCounted
 from formcheck.analysis.measures import MeasureComputer
 from formcheck.pose.landmarker import PoseFrame
 from formcheck.spec.specs import CueSpec, ExerciseSpec
@@ -47,12 +48,13 @@ class Results:
     reps: list[RepRecord]
     holds: list[HoldRecord]
     warnings: list[CueEpisode]  # in time order
-    not_counted: list[NotCounted]  # movements not counted: another exercise, or cut by an edit
+    not_counted: list[NotCounted]  # movements not counted: another exercise, too short, cut by an edit or an edge
     side_totals: dict[str, float]
     rep_count: int
     good_reps: int
     frames: int
     pose_coverage: float
+    nothing_counted: NothingCounted | None = None  # why, when nothing at all was counted
 
 
 class Session:
@@ -65,6 +67,7 @@ class Session:
         self.frames = 0
         self.frames_with_pose = 0
         self.rows: list[dict[str, float]] = []  # per-frame measures, for the CSV
+        self.first_t: float | None = None
         self.last_t = 0.0
         self.last_state: FrameState | None = None
         self._point_names = set(spec.key_points) | {p for m in spec.measures.values() for p in m.points}
@@ -72,6 +75,7 @@ class Session:
     def update(self, frame: PoseFrame, cut: bool = False) -> FrameState:
         """`cut`: this frame starts a new shot of an edited video."""
         self.frames += 1
+        self.first_t = frame.t if self.first_t is None else self.first_t
         self.last_t = frame.t
         e = self._engine
         cut_events = e.cut(frame.t) if cut else []
@@ -108,7 +112,18 @@ class Session:
         e = self._engine
         return Results(reps=list(e.reps), holds=list(e.holds), warnings=sorted(e.warnings, key=lambda w: w.start_s),
                        not_counted=list(e.not_counted), side_totals=side_totals(e.holds), rep_count=e.rep_count,
-                       good_reps=e.good_reps, frames=self.frames, pose_coverage=self.pose_coverage)
+                       good_reps=e.good_reps, frames=self.frames, pose_coverage=self.pose_coverage,
+                       nothing_counted=self._silence())
+
+    def _silence(self) -> NothingCounted | None:
+        e = self._engine
+        view_s: dict[str, float] = {}
+        for w in e.warnings:
+            if self.spec.cue(w.cue).view:
+                view_s[w.cue] = view_s.get(w.cue, 0.0) + w.end_s - w.start_s
+        return e.edges.silence(counted=len(e.holds if self.spec.mode is Mode.HOLDS else e.reps),
+                               not_counted=e.not_counted, view_s=view_s, pose_coverage=self.pose_coverage,
+                               seconds=self.last_t - (self.first_t or 0.0))
 
     @property
     def pose_coverage(self) -> float:

@@ -70,6 +70,9 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
     for item in report.get("not_counted", []):
         words = escape(not_counted_message(spec, item))
         say(f"  [yellow]{_fmt_s(item['start_s'])}-{_fmt_s(item['end_s'])}: {words}[/]")
+    silence = report.get("nothing_counted")
+    if silence and silence["reason"] != "left_uncounted":  # uncounted movements speak for themselves above
+        say(f"  [yellow]{escape(silence['message'])}[/]")
     for note in report.get("notes", []):
         say(f"  [yellow]{escape(note['message'])}[/]")
     say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")

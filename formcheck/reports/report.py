@@ -78,6 +78,7 @@ class Report:
                                    r.pose_coverage if r else 0.0, 4),
             "side_totals": r.side_totals if r else {}, "frames_analyzed": r.frames if r else 0,
             "not_counted": [asdict(x) for x in r.not_counted] if r else [],
+            "nothing_counted": _nothing_counted(r),
         } | (self.totals or {})
         out = {"schema": SCHEMA, "complete": self.complete,
                "incomplete_reason": None if self.complete else self.incomplete_reason,
@@ -114,9 +115,17 @@ def combined(segments: list[Report], *, source: dict[str, Any], model: str, comp
 
 
 def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
-    """What to tell the person about a movement left uncounted (a report's `not_counted` entry)."""
+    """What to tell the person about a movement left uncounted (a report's `not_counted` entry; a
+    stored report from before entries carried their `message` has only the two first reasons)."""
+    if item.get("message"):
+        return item["message"]
     key = "cut" if item["reason"] == "cut" else "not_this_exercise"
     return spec.messages[key].replace("{exercise}", spec.name.lower())
+
+
+def _nothing_counted(results: Results | None) -> dict[str, str] | None:
+    """Why nothing was counted (null when something was): `reason` and `message`."""
+    return asdict(results.nothing_counted) if results and results.nothing_counted else None
 
 
 def _finite(value: Any) -> Any:

@@ -13,6 +13,7 @@ import numpy as np
 
 from formcheck.analysis.engine.cues import Episode, FrameCues
 from formcheck.analysis.engine.cycle import Cycle, CycleTracker, Phase, Step
+from formcheck.analysis.engine.edges import Edges, NotCounted, NotCountedReason
 from formcheck.analysis.engine.grader import Grader, Verdict, metric_key
 from formcheck.spec.specs import CueSpec, ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Mode
@@ -59,25 +60,11 @@ class CueEpisode:
     message: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class NotCounted:
-    """A movement that was not counted, and why."""
-
-    start_s: float
-    end_s: float
-    reason: NotCountedReason
-
-
 class EventKind(StrEnum):
     REP = "rep"
     HOLD = "hold"
     CUE = "cue"
     NOT_COUNTED = "not_counted"
-
-
-class NotCountedReason(StrEnum):
-    NOT_IN_POSITION = "not_in_position"
-    CUT = "cut"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +94,7 @@ class Engine:
         self.holds: list[HoldRecord] = []
         self.warnings: list[CueEpisode] = []
         self.not_counted: list[NotCounted] = []
+        self.edges = Edges(spec)
         self.shown: dict[str, float] = {}  # cue -> time it last applied (for display)
         self.good_form_s = 0.0  # the hold clock: runs at the top only while no top cue fails
         self.clock_paused = False
@@ -143,6 +131,9 @@ class Engine:
             self.shown[name] = t
         self.clock_paused = False
         step = self.tracker.update(t, values)
+        began_during = self.edges.frame(t, values, self.tracker)
+        if began_during:
+            events.append(self._listed(began_during))
         if step is Step.ENDED:
             events += self._end_cycle()
         elif step is Step.AT_TOP:
@@ -161,19 +152,21 @@ class Engine:
         events = []
         if self.tracker.phase is not Phase.REST:
             cycle = self.tracker.current()
-            events.append(self._not_counted(cycle.start_s, t, NotCountedReason.CUT))
+            events.append(self._listed(NotCounted(start_s=round(cycle.start_s, 3), end_s=round(t, 3),
+                                                  reason=NotCountedReason.CUT, message=self.spec.messages["cut"])))
         self._flush_pending(None)
         self.tracker.restart()
+        self.edges.restart(listed=bool(events))
         self.good_form_s = 0.0
         return events
 
     def finish(self, t: float) -> None:
-        """Close what is open at the end: cue episodes, a rep or hold that reached its top, and
-        settle the provisional verdicts against the whole session's best."""
+        """Close what is open at the end: cue episodes, the rep or hold in progress (what the end leaves
+        unknowable about it unjudged), and settle the provisional verdicts against the whole session's best."""
         for episode in self.frame_cues.close_all(t):
             self._episode(episode)
-        if self.tracker.phase.at_top:
-            self._end_cycle()
+        if self.tracker.phase is not Phase.REST:
+            self._end_cycle(at_end=True)
         self._flush_pending(None)
         items = self.holds if self.holds_mode else self.reps
         compared = {c.name: sum(1 for i in items if math.isfinite(i.metrics.get(metric_key(c), math.nan)))
@@ -207,18 +200,27 @@ class Engine:
             self._warn(episode.cue, episode.start_s, episode.end_s, index)
         self._pending = []
 
-    def _end_cycle(self) -> list[Event]:
+    def _end_cycle(self, at_end: bool = False) -> list[Event]:
+        """`at_end`: the recording ended during the cycle."""
         cycle = self.tracker.current()
+        in_top = at_end and self.tracker.phase in (Phase.UP, Phase.TOP)
         if not self.tracker.counts(cycle):
             self.tracker.close()
             self._flush_pending(None)
-            return []
+            short = self.edges.uncounted(cycle, at_end, self._in_position(cycle))
+            if short is None:
+                return []
+            return [self._listed(short)]
         if not self._in_position(cycle):
             # Another movement, or getting into position: say so, count nothing.
             self.tracker.close()
             self._flush_pending(None)
-            return [self._not_counted(cycle.start_s, cycle.end_s, NotCountedReason.NOT_IN_POSITION)]
+            message = self.spec.messages["not_this_exercise"].replace("{exercise}", self.spec.name.lower())
+            return [self._listed(NotCounted(start_s=round(cycle.start_s, 3), end_s=round(cycle.end_s, 3),
+                                            reason=NotCountedReason.NOT_IN_POSITION, message=message))]
         verdict = self.grader.grade(cycle)
+        if in_top:
+            self.edges.ended_in_top(verdict)
         index = len(self.holds if self.holds_mode else self.reps) + 1
         # Faults seen during the cycle from frame-wise cues (not view problems) belong to it too.
         for episode in self._pending:
@@ -238,9 +240,10 @@ class Engine:
                   for f in verdict.faults]
         return [Event(kind=kind, name=kind.value, index=index), *faults]
 
-    def _not_counted(self, start: float, end: float, reason: NotCountedReason) -> Event:
-        self.not_counted.append(NotCounted(start_s=round(start, 3), end_s=round(end, 3), reason=reason))
-        return Event(kind=EventKind.NOT_COUNTED, name=reason.value)
+    def _listed(self, record: NotCounted) -> Event:
+        """A movement not counted: kept for the report, and this frame's event."""
+        self.not_counted.append(record)
+        return Event(kind=EventKind.NOT_COUNTED, name=record.reason.value)
 
     def _in_position(self, cycle: Cycle) -> bool:
         """In the exercise's own position before the cycle (its setup) and at its top."""

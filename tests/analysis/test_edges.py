@@ -1,0 +1,138 @@
+"""The recording's edges and its silences, on generated measure streams: what the end (or start) of a
+recording leaves unknowable is unjudged with its reason, a hold too short is listed, and when nothing
+counts the session says why in words."""
+
+import re
+
+import numpy as np
+import pytest
+
+from formcheck.analysis.engine import Engine
+from formcheck.analysis.engine.edges import NotCountedReason, Silence
+from formcheck.analysis.session import Session
+from formcheck.spec.specs import load_spec
+from tests.builders import LUNGE_BASE, bridge_pose, frames, hold, still
+
+VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
+BRIDGE_REST = {"hip_lift": 0.0, "hip_line": 140.0, "knee": 90.0, "face_up": 0.2, "torso_tilt": 80.0,
+               "thigh_tilt": 45.0, "shin_drop": 0.9}
+
+
+def bridge_up(top_s: float) -> list:
+    """One bridge rep: up, `top_s` at the top, down, rest."""
+    return [(1.0, {"hip_lift": (0.0, 0.4), "hip_line": (140.0, 180.0)}),
+            (top_s, {"hip_lift": (0.4, 0.4), "hip_line": (180.0, 180.0)}),
+            (1.0, {"hip_lift": (0.4, 0.0), "hip_line": (180.0, 140.0)}), still(1.0, hip_lift=0.0)]
+
+
+def run(exercise: str, stream) -> Engine:
+    engine = Engine(load_spec(exercise))
+    for t, values in stream:
+        engine.update(t, VIEW_OK | values)
+    engine.finish(stream[-1][0])
+    return engine
+
+
+class StreamMeasures:
+    """In place of a session's measures: the stream's values, frame by frame."""
+
+    def __init__(self, stream) -> None:
+        self.values = iter(stream)
+
+    def __call__(self, frame, size) -> dict:
+        return VIEW_OK | next(self.values)[1]
+
+    def point(self, frame, name):
+        return np.zeros(2)
+
+
+def session_of(exercise: str, stream) -> Session:
+    """A session fed the stream in place of the measures of real frames."""
+    session = Session(load_spec(exercise), (640, 480))
+    session.measures = StreamMeasures(stream)
+    for t, _ in stream:
+        session.update(bridge_pose(t, 0.0))  # a body seen; its measures are the stream's
+    session.finish()
+    return session
+
+
+def test_a_rep_the_recording_ends_during_its_top_is_counted_and_its_hold_unjudged():
+    # the second rep is 0.4 s into its top when the recording ends
+    at_top = still(0.4, hip_lift=0.4, hip_line=180.0)
+    stream = frames([still(1.0, hip_lift=0.0)] + bridge_up(2.0) + bridge_up(2.0)[:1] + [at_top], BRIDGE_REST)
+    engine = run("glute_bridge", stream)
+    assert engine.rep_count == 2
+    last = engine.reps[1]
+    assert last.faults == [] and "no_hold_at_top" not in [w.cue for w in engine.warnings]
+    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in last.unjudged
+    assert engine.reps[0].unjudged == []
+
+
+def test_a_short_top_before_the_way_down_is_still_a_fault_at_the_end():
+    # the top was over (the hips on their way down) when the recording ended: its length is known
+    stream = frames([still(1.0, hip_lift=0.0)] + bridge_up(0.3)[:3], BRIDGE_REST)[:-10]
+    engine = run("glute_bridge", stream)
+    assert [r.faults for r in engine.reps] == [["no_hold_at_top"]]
+
+
+def test_a_hold_the_recording_ends_during_is_unjudged_on_its_length():
+    stream = frames([still(1.0)] + hold(8.0)[:2], LUNGE_BASE)
+    engine = run("deep_lunge_hip_flexor", stream)
+    (only,) = engine.holds
+    assert only.seconds == pytest.approx(8.0, abs=0.6) and only.faults == []
+    assert {"cue": "hold_too_short", "reason": "the recording ended during the hold"} in only.unjudged
+
+
+def test_a_stretch_the_recording_ends_before_the_hold_minimum_is_listed_with_its_seconds():
+    stream = frames([still(1.0)] + hold(2.0)[:2], LUNGE_BASE)
+    session = session_of("deep_lunge_hip_flexor", stream)
+    results = session.results()
+    assert results.holds == []
+    (short,) = results.not_counted
+    assert short.reason is NotCountedReason.TOO_SHORT and short.seconds == pytest.approx(2.0, abs=0.5)
+    assert short.message == f"In the stretch for {short.seconds:.1f} s when the recording ended: a hold counts from 3 s"
+    assert results.nothing_counted.reason is Silence.LEFT_UNCOUNTED
+    assert results.nothing_counted.message == short.message
+
+
+def test_a_hold_shorter_than_the_minimum_in_the_middle_is_listed_and_a_full_one_counts():
+    stream = frames([still(1.0)] + hold(2.0) + hold(21.0), LUNGE_BASE)
+    engine = run("deep_lunge_hip_flexor", stream)
+    assert len(engine.holds) == 1
+    (short,) = engine.not_counted
+    assert short.reason is NotCountedReason.TOO_SHORT and short.message.startswith("In the stretch for 2.")
+    assert short.end_s < engine.holds[0].start_s
+
+
+def test_a_recording_that_begins_at_the_top_lists_that_rep_and_counts_the_next():
+    top = dict(BRIDGE_REST, hip_lift=0.4, hip_line=180.0)
+    stream = frames([still(1.5, hip_lift=0.4), (1.0, {"hip_lift": (0.4, 0.0), "hip_line": (180.0, 140.0)}),
+                     still(1.0, hip_lift=0.0)] + bridge_up(2.0), top)
+    engine = run("glute_bridge", stream)
+    assert engine.rep_count == 1
+    (began,) = engine.not_counted
+    assert began.reason is NotCountedReason.STARTED_DURING and began.start_s == 0.0
+    assert began.end_s < engine.reps[0].start_s
+    assert began.message == "The recording begins during a rep: it was not counted"
+
+
+@pytest.mark.parametrize(("base", "reason", "words"), [
+    ({}, Silence.NEVER_STARTED,  # the rest level follows the tilts a little: they stand under 0.01 above it
+     r"Nothing was counted: in the start position, but the hip lift changed by 0\.00\d+ at most; "
+     r"a rep begins at 0\.035"),
+    ({"torso_tilt": 5.0}, Silence.NOT_THIS_EXERCISE,
+     r"Nothing was counted: this does not look like the glute bridge \(its start position: lie on your back, "
+     r"knees bent, feet flat on the floor\)"),
+    ({"side_spread": 0.9}, Silence.VIEW,
+     "Nothing was counted: the camera did not see the body from the side most of the time"),
+])
+def test_when_nothing_counts_the_session_says_why(base, reason, words):
+    # small pelvic tilts: the hips rise 0.01, a rep starts at 0.035
+    wobble = [(1.0, {"hip_lift": (0.0, 0.01)}), (1.0, {"hip_lift": (0.01, 0.0)})] * 4
+    silence = session_of("glute_bridge", frames(wobble, BRIDGE_REST | base)).results().nothing_counted
+    assert silence.reason is reason and re.fullmatch(words, silence.message), silence.message
+
+
+def test_nothing_to_explain_when_something_counted():
+    session = session_of("glute_bridge", frames([still(1.0, hip_lift=0.0)] + bridge_up(2.0), BRIDGE_REST))
+    assert session.results().rep_count == 1 and session.results().nothing_counted is None
