@@ -165,6 +165,14 @@ def test_the_unjudged_note_is_shown_in_its_own_colour(states):
     assert not near(draw(dataclasses.replace(noted, unjudged_note=None)), UNSURE, 20).any()
 
 
+def test_a_long_unjudged_note_is_shrunk_to_fit_the_width(states):
+    noted = next(s for s in states if s.unjudged_note)
+    long = "Rep 3: could not judge the shoulder-hip-knee, the knee, the hold at the top, the feet"
+    img = draw(dataclasses.replace(noted, unjudged_note=long))
+    cols = np.flatnonzero(near(img, UNSURE, 40)[: int(0.3 * H)].any(axis=0))
+    assert cols[-1] < W - 4 and cols[-1] - cols[0] > 0.8 * W  # the whole note, as wide as fits
+
+
 def test_a_mirrored_view_flips_the_body_but_not_the_text(good):
     plain, mirrored = draw(good), draw(good, mirror=True)
     for name in load_spec("glute_bridge").key_points:

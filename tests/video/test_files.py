@@ -74,6 +74,10 @@ def test_times_come_from_the_file_not_from_the_frame_count(tmp_path):
     times_ms = [0, 33, 66, 100, 300, 333, 366, 1000, 1033]
     _, frames = read(make_clip(tmp_path / "vfr.mp4", [scene(i) for i in range(len(times_ms))], times_ms))
     assert [round(t, 3) for t, _ in frames] == [ms / 1000 for ms in times_ms]
+    # a file cut out of a longer one starts later than 0: its seconds count from its first frame
+    late = [ms + 2500 for ms in times_ms]
+    _, frames = read(make_clip(tmp_path / "late.mp4", [scene(i) for i in range(len(late))], late))
+    assert [round(t, 3) for t, _ in frames] == [ms / 1000 for ms in times_ms]
 
 
 def test_a_rotation_tag_is_followed(tmp_path):
