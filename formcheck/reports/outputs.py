@@ -68,8 +68,10 @@ def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
 
 
 def _written_through(path: Path) -> bool:
-    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file."""
-    return (path.exists() and not path.is_file()) or str(path).startswith(("/dev/", "/proc/"))
+    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file
+    (/dev/shm is a folder of ordinary files, in memory)."""
+    special = str(path).startswith(("/dev/", "/proc/")) and not str(path).startswith("/dev/shm/")
+    return (path.exists() and not path.is_file()) or special
 
 
 def check_writable(path: Path) -> None:

@@ -129,6 +129,21 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
+def test_a_report_in_dev_shm_is_an_ordinary_file_replaced_whole():
+    """/dev/shm holds ordinary files (in memory): a report there is replaced, not appended to."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm here")
+    path = shm / f"formcheck-test-{os.getpid()}.json"
+    try:
+        check_writable(path)
+        write_text(path, OLD)
+        write_text(path, NEW)
+        assert path.read_text() == NEW
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def test_a_dash_is_standard_output(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_text(Path("-"), NEW)
