@@ -209,3 +209,38 @@ def test_a_paused_hold_clock_is_red(good):
     top = slice(0, int(0.4 * H))
     assert near(running, GOOD, 20)[top].sum() > 500 and not near(running, BAD, 20)[top].any()
     assert near(paused, BAD, 20)[top].sum() > 500 and not near(paused, GOOD, 20)[top].any()
+
+
+def shown_as(measure: str) -> tuple[Overlay, list[FrameState]]:
+    """The bridge with another of its measures on screen (a spec may pick any as `display.measure`)."""
+    spec = dataclasses.replace(load_spec("glute_bridge"), display_measure=measure)
+    session = Session(spec, (W, H))
+    return Overlay(spec, (W, H)), [session.update(bridge_pose(t, lift, top)) for t, lift, top in bridge_reps(["good"])]
+
+
+def label_span(overlay: Overlay, state: FrameState, joint: str) -> int:
+    """How wide the measure's label is, up and right of `joint` (28 px out: past the arc)."""
+    img = overlay.draw(np.zeros((H, W, 3), np.uint8), state)
+    x, y = state.points[joint].astype(int)
+    cols = np.flatnonzero(near(img, GOOD, 40)[y - 28 - 20: y - 28 + 4, x + 28:].any(axis=0))
+    return int(cols[-1] - cols[0]) if len(cols) else 0
+
+
+def test_a_line_tilt_on_screen_is_labelled_at_its_start():
+    overlay, states = shown_as("thigh_tilt")  # hip -> knee from vertical: two points
+    resting = states[0]
+    assert 10 < resting.values["thigh_tilt"] < 100
+    assert label_span(overlay, resting, "hip") > 40  # "44deg"
+
+
+def test_a_ratio_on_screen_shows_its_decimals():
+    overlay, states = shown_as("hip_lift")  # in body lengths, 0 at rest .. about 0.4 at the top
+    top = max(states, key=lambda s: s.values["hip_lift"])
+    assert 0.3 < top.values["hip_lift"] < 0.6
+    assert label_span(overlay, top, "shoulder") > 35  # "0.47" (at the middle of its points), not a bare "0"
+
+
+def test_a_built_in_measure_on_screen_draws_the_skeleton_and_no_angle():
+    overlay, states = shown_as("side_spread")
+    img = overlay.draw(np.zeros((H, W, 3), np.uint8), states[0])
+    assert near(img, BONE, 25).sum() > 200
