@@ -215,7 +215,8 @@ def shown_as(measure: str) -> tuple[Overlay, list[FrameState]]:
     """The bridge with another of its measures on screen (a spec may pick any as `display.measure`)."""
     spec = dataclasses.replace(load_spec("glute_bridge"), display_measure=measure)
     session = Session(spec, (W, H))
-    return Overlay(spec, (W, H)), [session.update(bridge_pose(t, lift, top)) for t, lift, top in bridge_reps(["good"])]
+    rising = [sample for sample in bridge_reps(["good"]) if sample[0] < 2.6]  # from rest to the top of a rep
+    return Overlay(spec, (W, H)), [session.update(bridge_pose(t, lift, top)) for t, lift, top in rising]
 
 
 def label_span(overlay: Overlay, state: FrameState, joint: str) -> int:
