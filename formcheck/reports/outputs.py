@@ -88,7 +88,8 @@ def check_writable(path: Path) -> None:
     target = Path(os.path.realpath(path))
     parent = target.parent
     if not parent.is_dir():
-        raise FormcheckError(f"cannot write {path}: folder {path.parent} does not exist")
+        shown = parent if path.is_symlink() else path.parent  # a link's: the folder it points into
+        raise FormcheckError(f"cannot write {path}: folder {shown} does not exist")
     if target.exists() and not os.access(target, os.W_OK):
         raise FormcheckError(f"cannot write {path}: permission denied")
     try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)

@@ -117,6 +117,14 @@ def test_a_symlink_stays_a_symlink_and_its_target_is_written(tmp_path):
     assert leftovers(tmp_path) == [] and leftovers(target.parent) == []
 
 
+def test_a_link_into_a_missing_folder_names_that_folder(tmp_path):
+    link = tmp_path / "r.json"
+    link.symlink_to(tmp_path / "gone" / "r.json")
+    with pytest.raises(FormcheckError) as refused:
+        check_writable(link)
+    assert str(refused.value) == f"cannot write {link}: folder {tmp_path / 'gone'} does not exist"
+
+
 def test_a_fifo_is_written_through_not_replaced(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
