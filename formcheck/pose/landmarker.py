@@ -126,7 +126,8 @@ def resolve_model(model: str) -> Path:
     """`lite`, `full`, `heavy` or a path to a .task bundle; checks the bundle is whole."""
     path = models_dir() / f"pose_landmarker_{model}.task" if model in MODEL_NAMES else Path(model)
     if not path.is_file():
-        raise FormcheckError(f"pose model not found: {path} ({REBUILD_HINT}, or pass a .task file)")
+        hint = f"{REBUILD_HINT} --heavy" if model == "heavy" else REBUILD_HINT  # not built by default
+        raise FormcheckError(f"pose model not found: {path} ({hint}, or pass a .task file)")
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())

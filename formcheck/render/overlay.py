@@ -116,13 +116,18 @@ class Overlay:
     def _draw_angle(self, img: np.ndarray, state: FrameState, faulty: set[str]) -> None:
         spec = self.spec
         assert spec is not None
-        m = spec.measures[spec.display_measure]
+        m = spec.measures.get(spec.display_measure)
         value = state.values.get(spec.display_measure, float("nan"))
-        if not math.isfinite(value):
+        if m is None or not math.isfinite(value):  # a built-in measure has no joints to draw it at
             return
-        a, b, c = (state.points[p] for p in m.points[:3])
         colour = BAD if spec.display_joint in faulty else GOOD
         r = round(28 * self.unit)
+        label = f"{value:.0f}deg" if m.unit == "deg" else f"{value:.2f}"  # a ratio of lengths
+        if len(m.points) < 3:  # a line's tilt: no angle between two lines to draw, the value at its start
+            start = state.points[m.points[0]]
+            self._text(img, label, (int(start[0]) + r, int(start[1]) - r), self.small, colour)
+            return
+        a, b, c = (state.points[p] for p in m.points[:3])
         ang_a = math.degrees(math.atan2(a[1] - b[1], a[0] - b[0]))
         ang_c = math.degrees(math.atan2(c[1] - b[1], c[0] - b[0]))
         sweep = (ang_c - ang_a) % 360
@@ -130,7 +135,6 @@ class Overlay:
             ang_a, sweep = ang_c, 360 - sweep
         centre = (int(b[0]), int(b[1]))
         cv2.ellipse(img, centre, (r, r), 0, ang_a, ang_a + sweep, colour, self.thick, cv2.LINE_AA)
-        label = f"{value:.0f}" + ("deg" if m.unit == "deg" else "")
         self._text(img, label, (centre[0] + r, centre[1] - r), self.small, colour)
 
     def _draw_counters(self, img: np.ndarray, state: FrameState) -> int:

@@ -68,8 +68,10 @@ def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
 
 
 def _written_through(path: Path) -> bool:
-    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file."""
-    return (path.exists() and not path.is_file()) or str(path).startswith(("/dev/", "/proc/"))
+    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file
+    (/dev/shm is a folder of ordinary files, in memory)."""
+    special = str(path).startswith(("/dev/", "/proc/")) and not str(path).startswith("/dev/shm/")
+    return (path.exists() and not path.is_file()) or special
 
 
 def check_writable(path: Path) -> None:
@@ -86,7 +88,8 @@ def check_writable(path: Path) -> None:
     target = Path(os.path.realpath(path))
     parent = target.parent
     if not parent.is_dir():
-        raise FormcheckError(f"cannot write {path}: folder {path.parent} does not exist")
+        shown = parent if path.is_symlink() else path.parent  # a link's: the folder it points into
+        raise FormcheckError(f"cannot write {path}: folder {shown} does not exist")
     if target.exists() and not os.access(target, os.W_OK):
         raise FormcheckError(f"cannot write {path}: permission denied")
     try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)

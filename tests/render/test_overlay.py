@@ -165,6 +165,14 @@ def test_the_unjudged_note_is_shown_in_its_own_colour(states):
     assert not near(draw(dataclasses.replace(noted, unjudged_note=None)), UNSURE, 20).any()
 
 
+def test_a_long_unjudged_note_is_shrunk_to_fit_the_width(states):
+    noted = next(s for s in states if s.unjudged_note)
+    long = "Rep 3: could not judge the shoulder-hip-knee, the knee, the hold at the top, the feet"
+    img = draw(dataclasses.replace(noted, unjudged_note=long))
+    cols = np.flatnonzero(near(img, UNSURE, 40)[: int(0.3 * H)].any(axis=0))
+    assert cols[-1] < W - 4 and cols[-1] - cols[0] > 0.8 * W  # the whole note, as wide as fits
+
+
 def test_a_mirrored_view_flips_the_body_but_not_the_text(good):
     plain, mirrored = draw(good), draw(good, mirror=True)
     for name in load_spec("glute_bridge").key_points:
@@ -201,3 +209,39 @@ def test_a_paused_hold_clock_is_red(good):
     top = slice(0, int(0.4 * H))
     assert near(running, GOOD, 20)[top].sum() > 500 and not near(running, BAD, 20)[top].any()
     assert near(paused, BAD, 20)[top].sum() > 500 and not near(paused, GOOD, 20)[top].any()
+
+
+def shown_as(measure: str) -> tuple[Overlay, list[FrameState]]:
+    """The bridge with another of its measures on screen (a spec may pick any as `display.measure`)."""
+    spec = dataclasses.replace(load_spec("glute_bridge"), display_measure=measure)
+    session = Session(spec, (W, H))
+    rising = [sample for sample in bridge_reps(["good"]) if sample[0] < 2.6]  # from rest to the top of a rep
+    return Overlay(spec, (W, H)), [session.update(bridge_pose(t, lift, top)) for t, lift, top in rising]
+
+
+def label_span(overlay: Overlay, state: FrameState, joint: str) -> int:
+    """How wide the measure's label is, up and right of `joint` (28 px out: past the arc)."""
+    img = overlay.draw(np.zeros((H, W, 3), np.uint8), state)
+    x, y = state.points[joint].astype(int)
+    cols = np.flatnonzero(near(img, GOOD, 40)[y - 28 - 20: y - 28 + 4, x + 28:].any(axis=0))
+    return int(cols[-1] - cols[0]) if len(cols) else 0
+
+
+def test_a_line_tilt_on_screen_is_labelled_at_its_start():
+    overlay, states = shown_as("thigh_tilt")  # hip -> knee from vertical: two points
+    resting = states[0]
+    assert 10 < resting.values["thigh_tilt"] < 100
+    assert label_span(overlay, resting, "hip") > 40  # "44deg"
+
+
+def test_a_ratio_on_screen_shows_its_decimals():
+    overlay, states = shown_as("hip_lift")  # in body lengths, 0 at rest .. about 0.4 at the top
+    top = max(states, key=lambda s: s.values["hip_lift"])
+    assert 0.3 < top.values["hip_lift"] < 0.6
+    assert label_span(overlay, top, "shoulder") > 35  # "0.47" (at the middle of its points), not a bare "0"
+
+
+def test_a_built_in_measure_on_screen_draws_the_skeleton_and_no_angle():
+    overlay, states = shown_as("side_spread")
+    img = overlay.draw(np.zeros((H, W, 3), np.uint8), states[0])
+    assert near(img, BONE, 25).sum() > 200

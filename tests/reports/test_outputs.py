@@ -117,16 +117,39 @@ def test_a_symlink_stays_a_symlink_and_its_target_is_written(tmp_path):
     assert leftovers(tmp_path) == [] and leftovers(target.parent) == []
 
 
+def test_a_link_into_a_missing_folder_names_that_folder(tmp_path):
+    link = tmp_path / "r.json"
+    link.symlink_to(tmp_path / "gone" / "r.json")
+    with pytest.raises(FormcheckError) as refused:
+        check_writable(link)
+    assert str(refused.value) == f"cannot write {link}: folder {tmp_path / 'gone'} does not exist"
+
+
 def test_a_fifo_is_written_through_not_replaced(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
     write_text(fifo, NEW)
     reader.join(timeout=10)
     assert received == [NEW]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_report_in_dev_shm_is_an_ordinary_file_replaced_whole():
+    """/dev/shm holds ordinary files (in memory): a report there is replaced, not appended to."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm here")
+    path = shm / f"formcheck-test-{os.getpid()}.json"
+    try:
+        check_writable(path)
+        write_text(path, OLD)
+        write_text(path, NEW)
+        assert path.read_text() == NEW
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def test_a_dash_is_standard_output(tmp_path, capsys, monkeypatch):

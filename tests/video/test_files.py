@@ -74,12 +74,18 @@ def test_times_come_from_the_file_not_from_the_frame_count(tmp_path):
     times_ms = [0, 33, 66, 100, 300, 333, 366, 1000, 1033]
     _, frames = read(make_clip(tmp_path / "vfr.mp4", [scene(i) for i in range(len(times_ms))], times_ms))
     assert [round(t, 3) for t, _ in frames] == [ms / 1000 for ms in times_ms]
+    # a file cut out of a longer one starts later than 0: its seconds count from its first frame
+    late = [ms + 2500 for ms in times_ms]
+    _, frames = read(make_clip(tmp_path / "late.mp4", [scene(i) for i in range(len(late))], late))
+    assert [round(t, 3) for t, _ in frames] == [ms / 1000 for ms in times_ms]
 
 
-def test_a_rotation_tag_is_followed(tmp_path):
-    """Stored portrait, tagged to be shown turned: read as shown, upright, with its displayed size."""
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_rotation_tag_is_followed(tmp_path, rotation):
+    """Stored turned, tagged to be shown turned back: read as shown, upright, with its displayed size."""
     upright = scene(0)
-    path = make_clip(tmp_path / "phone.mp4", [np.ascontiguousarray(np.rot90(upright, k=-1))] * 5, rotation=90)
+    stored = np.ascontiguousarray(np.rot90(upright, k=-rotation // 90))  # the tag turns counter-clockwise
+    path = make_clip(tmp_path / "phone.mp4", [stored] * 5, rotation=rotation)
     video, frames = read(path)
     assert (video.info.width, video.info.height) == (W, H)
     rgb = frames[0][1]
