@@ -159,20 +159,19 @@ def report_command(
         if progress == (target is not None):
             raise FormcheckError("give either a session (ID or REPORT.json) or --history")
         if progress:
-            from formcheck.reports.progress import progress_html
+            from formcheck.reports.progress import per_exercise, progress_html
 
             known = set(exercise_ids())
             if exercise is not None:
                 load_spec(exercise)
-            from formcheck.reports.progress import per_exercise
-
-            sessions = [s for s in per_exercise(history.list_sessions(None, _since(since)))
-                        if s.name in known and exercise in (None, s.name)]
+            stored = history.list_sessions(None, _since(since))
+            sessions = [s for s in per_exercise(stored) if s.name in known and exercise in (None, s.name)]
             if not sessions:
                 raise FormcheckError("no stored sessions" + (f" of {exercise}" if exercise else "")
                                      + f" in {history.db_path()}")
             specs = {name: load_spec(name) for name in sorted({s.name for s in sessions})}
-            write_text(html_out, progress_html(sessions, specs))
+            kept = {s.id for s in sessions}  # a routine session: one of its exercises is shown
+            write_text(html_out, progress_html([s for s in stored if s.id in kept], specs))
         else:
             assert target is not None
             report, series, stored = _load_report(target)

@@ -30,14 +30,14 @@ templates = jinja2.Environment(loader=jinja2.PackageLoader("formcheck.reports", 
                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def styled(plotting):
-    """Runs a plotting function in STYLE: text sizes are fixed when a figure's text is made."""
+def styled(plotting, style: dict | None = None):
+    """Runs a plotting function in STYLE (or `style`): text sizes are fixed when a figure's text is made."""
 
     @functools.wraps(plotting)
     def wrapper(*args, **kwargs):
         import matplotlib
 
-        with matplotlib.rc_context(STYLE):
+        with matplotlib.rc_context(style or STYLE):
             return plotting(*args, **kwargs)
 
     return wrapper

@@ -18,21 +18,9 @@ from formcheck.spec.limits import with_limits
 from formcheck.spec.specs import load_spec
 from formcheck.video.files import VideoInfo
 from tests.builders import bridge_pose, bridge_reps
-from tests.helpers import stored_routine
+from tests.helpers import BRIDGES_THAT_GROW, stored_routine
 
-PLAN = """name = "Bridges"
-per_week = 5
-
-[[exercises]]
-id = "glute_bridge"
-reps = 3
-[exercises.progress]
-every = 2
-good_share = 0.8
-add_reps = 1
-max_reps = 5
-back_on_pain = 2
-"""
+PLAN = 'name = "Bridges"\nper_week = 5\n' + BRIDGES_THAT_GROW
 GOOD = ["good"] * 5
 LOW = ["good", "low", "low"]
 
