@@ -176,11 +176,17 @@ def report_command(
             assert target is not None
             report, series, stored = _load_report(target)
             if "routine" in report:
-                from formcheck.reports.routine_page import routine_html
+                from formcheck.render.stills import top_pictures
+                from formcheck.reports.routine_page import as_prescribed, routine_html
 
                 ids = {step["exercise"] for step in report["routine"].get("steps") or []}
                 ids |= {p["exercise"] for p in report["routine"].get("pain", {}).get("during") or []}
-                write_text(html_out, routine_html(report, {i: load_spec(i) for i in ids}, stored))
+                specs = {i: load_spec(i) for i in ids}
+                pictures = {k: top_pictures(segment, as_prescribed(specs[step["exercise"]], step["target"]),
+                                            Path(segment["source"]["path"]))
+                            for k, (step, segment) in enumerate(zip(report["routine"]["steps"],
+                                                                    report.get("segments") or [], strict=False))}
+                write_text(html_out, routine_html(report, specs, stored, pictures))
                 out.print(f"Wrote HTML report: {html_out}", highlight=False, soft_wrap=True)
                 return
             write_text(html_out, session_html_text(report, load_spec(report["exercise"]), series, stored))

@@ -175,12 +175,11 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
     return svg(fig)
 
 
-def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None = None,
-                 pictures: dict[int, str] | None = None, session: StoredSession | None = None) -> str:
+def item_rows(report: dict[str, Any], spec: ExerciseSpec, pictures: dict[int, str] | None = None) -> list[dict]:
+    """Each rep (or hold) for its card: when, how long, its faults in the spec's words, its picture."""
     pictures = pictures or {}
-    items = report.get("holds") or report.get("reps") or []
     rows = []
-    for item in items:
+    for item in report.get("holds") or report.get("reps") or []:
         faults = [spec.cue(f).message for f in item["faults"]]
         side = spec.cycle.side_name(item.get("side")) if spec.cycle.side_from else None
         rows.append({"index": item["index"], "side": side, "start_s": item["start_s"],
@@ -189,7 +188,12 @@ def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                      "unjudged": [f"Could not judge the {spec.cue_label(u['cue'])}: {u['reason']}"
                                   for u in item.get("unjudged", [])],
                      "picture": pictures.get(item["index"])})
+    return rows
+
+
+def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None = None,
+                 pictures: dict[int, str] | None = None, session: StoredSession | None = None) -> str:
     return templates.get_template("session.html.j2").render(
         title=f"{spec.name}: formcheck report", spec=spec, report=report, verdict=verdict(report, spec),
-        plot=measure_plot(report, spec, series), rows=rows, holds=spec.mode is Mode.HOLDS,
-        targets=spec_targets(spec), session=session)
+        plot=measure_plot(report, spec, series), rows=item_rows(report, spec, pictures),
+        holds=spec.mode is Mode.HOLDS, targets=spec_targets(spec), session=session)
