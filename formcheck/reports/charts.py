@@ -6,25 +6,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from formcheck.reports.html import BAD, STYLE, styled
+from formcheck.reports.html import BAD
 
-WIDTH_IN = 5.0  # narrow enough that its text stays readable on a phone (420 px), wide enough for a desktop
-MAX_LABELS = 6  # x labels that fit side by side at that width, unrotated
-# about 13 px on a phone, the plot shrunk to 380 px; the page shows it at most 600 px wide
-CHART_STYLE = STYLE | {"font.size": 13, "xtick.labelsize": 12, "ytick.labelsize": 12, "legend.fontsize": 12}
-
-
-def charted(plotting):
-    """Runs a plotting function of the progress page in CHART_STYLE."""
-    return styled(plotting, CHART_STYLE)
-
-
-def chart(height: float = 2.8, panels: int = 1):
-    """A figure of the progress page's width; `panels` > 1: that many axes one above the other, one x axis."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
-    return fig, fig.subplots(panels, 1, sharex=True)
+MAX_LABELS = 6  # x labels that fit side by side on a plot WIDTH_IN wide, unrotated
 
 
 def session_labels(dates: list[str]) -> list[str]:

@@ -10,9 +10,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from formcheck.reports.charts import chart, charted, legend_below, session_axis, session_labels, whole_numbers
+from formcheck.reports.charts import legend_below, session_axis, session_labels, whole_numbers
 from formcheck.reports.history import StoredSession
-from formcheck.reports.html import BAD, GOOD, LINE, SECOND, plural, svg
+from formcheck.reports.html import BAD, GOOD, LINE, SECOND, figure, plural, styled, svg
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import Mode
 
@@ -88,7 +88,7 @@ def prescription(rows: list[dict[str, Any]], spec: ExerciseSpec) -> tuple[list[P
     return panels, changes
 
 
-@charted
+@styled
 def targets_plot(rows: list[dict[str, Any]], spec: ExerciseSpec) -> tuple[Markup, list[Change]] | None:
     """The routine's target for this exercise at each session beside what was done, each change numbered
     above its session; None: never prescribed."""
@@ -96,7 +96,7 @@ def targets_plot(rows: list[dict[str, Any]], spec: ExerciseSpec) -> tuple[Markup
     if found is None:
         return None
     panels, changes = found
-    fig, axes = chart(3.3 + 1.3 * (len(panels) - 1), len(panels))
+    fig, axes = figure(3.3 + 1.3 * (len(panels) - 1), len(panels))
     axes = list(axes) if len(panels) > 1 else [axes]
     xs = list(range(len(rows)))
     for ax, panel in zip(axes, panels, strict=True):
@@ -128,9 +128,9 @@ class Week:
     asked: int | None  # sessions a week the routine file asked for then (None: it did not say)
 
 
-@charted
+@styled
 def _week_plot(weeks: list[Week]) -> Markup:
-    fig, ax = chart(3.0)
+    fig, ax = figure(3.0)
     xs = list(range(len(weeks)))
     ax.bar(xs, [w.done for w in weeks], 0.7, color=LINE, label="sessions done")
     _targets(ax, xs, [w.asked for w in weeks], "sessions asked for")

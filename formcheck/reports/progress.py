@@ -12,8 +12,6 @@ from markupsafe import Markup
 
 from formcheck.reports.charts import (
     bars,
-    chart,
-    charted,
     legend_below,
     reference,
     session_axis,
@@ -21,7 +19,7 @@ from formcheck.reports.charts import (
     whole_numbers,
 )
 from formcheck.reports.history import StoredSession
-from formcheck.reports.html import BAD, GOOD, LINE, SECOND, spec_targets, svg, templates
+from formcheck.reports.html import BAD, GOOD, LINE, SECOND, figure, spec_targets, styled, svg, templates
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import Mode
 
@@ -91,7 +89,7 @@ def progress_rows(sessions: list[StoredSession], spec: ExerciseSpec) -> list[dic
     return rows
 
 
-@charted
+@styled
 def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple[str, Markup]]:
     labels = session_labels([r["date"] for r in rows])
     xs = list(range(len(rows)))
@@ -105,13 +103,13 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         plots.append((caption, svg(fig)))
 
     if spec.mode is Mode.REPS:
-        fig, ax = chart(3.2)
+        fig, ax = figure(3.2)
         bars(ax, xs, {"reps": [r["rep_count"] for r in rows], "with good form": [r["good_reps"] for r in rows]},
              {"reps": LINE, "with good form": GOOD})
         whole_numbers(ax)
         add("Reps per session", fig, ax, "reps")
     else:
-        fig, ax = chart(3.2)
+        fig, ax = figure(3.2)
         sides = spec.cycle.sides if spec.cycle.side_from else ()
         names = [spec.cycle.side_name(side) for side in sides]
         held = {name: [r["per_side"][k] for r in rows] for k, name in enumerate(names)} or {
@@ -120,22 +118,22 @@ def progress_plots(rows: list[dict[str, Any]], spec: ExerciseSpec) -> list[tuple
         reference(ax, targets.get("hold_s"), "the guide's target per side (s):" if sides else
                   "the guide's target per hold (s):")
         add("Hold seconds per side" if sides else "Hold seconds", fig, ax, "seconds held")
-    fig, ax = chart()
+    fig, ax = figure()
     ax.plot(xs, [None if r["good_form_share"] is None else 100 * r["good_form_share"] for r in rows], "o-",
             color=GOOD)
     ax.set_ylim(-5, 105)
     add("Good-form share per session", fig, ax, "good form (%)")
     if any(r["rom"] is not None for r in rows):
-        fig, ax = chart()
+        fig, ax = figure()
         ax.plot(xs, [r["rom"] for r in rows], "o-", color=LINE)
         add("Range of motion per session (median over the reps)", fig, ax, rows[0]["rom_label"])
     if spec.mode is Mode.REPS and targets.get("top_hold_s") and any(r["top_hold_s"] for r in rows):
-        fig, ax = chart()
+        fig, ax = figure()
         ax.plot(xs, [r["top_hold_s"] for r in rows], "o-", color=LINE, label="median hold")
         reference(ax, targets["top_hold_s"], "shortest good hold (s):")
         add("Hold at the top per session (median)", fig, ax, "hold at the top (s)")
     if any(r["pain_before"] is not None or r["pain_after"] is not None for r in rows):
-        fig, ax = chart(3.2)
+        fig, ax = figure(3.2)
         for key, colour in (("pain_before", BAD), ("pain_after", LINE)):
             ax.plot(xs, [r[key] for r in rows], "o-", color=colour, label=key.replace("_", " "))
         ax.set_ylim(-0.5, 10.5)

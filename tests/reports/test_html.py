@@ -38,7 +38,7 @@ def test_report_of_a_stored_session(tmp_path):
     plot = html[html.index('id="measure-plot"'):]
     assert "<svg" in plot and "shoulder-hip-knee" in plot  # the judged measure, by its spec label
     assert plot.count("rep ") >= 3 and "hips_too_low" not in plot  # reps shaded, the fault marked in words
-    assert "Lift your hips until shoulders" in plot and "limit 165 deg" in plot
+    assert "Lift your hips until shoulders" in plot and "limits 165, 190 deg" in plot
     assert fetched(html) == []
     assert "data:image/jpeg" not in html  # the recording is gone: no pictures, and no failure
 
@@ -185,8 +185,14 @@ document.getElementById("page").addEventListener("load", event => {
   const doc = event.target.contentDocument;
   const plots = [...doc.querySelectorAll("figure svg")].map(svg => {
     const box = svg.getBoundingClientRect();
-    const heights = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect().height).filter(h => h > 0);
-    return {left: box.left, right: box.right, smallest_text: Math.min(...heights)};
+    const texts = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect()).filter(r => r.height > 0);
+    const overlapping = [];  // text over other text, by more than a pixel each way
+    texts.forEach((a, i) => texts.slice(i + 1).forEach(b => {
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) overlapping.push([a.left, a.top]);
+    }));
+    return {left: box.left, right: box.right, smallest_text: Math.min(...texts.map(r => r.height)),
+            outside: texts.filter(r => r.left < box.left - 1 || r.right > box.right + 1).length, overlapping};
   });
   const out = document.createElement("pre");
   out.id = "layout";
@@ -207,6 +213,14 @@ def layout_in_chromium(page: Path, work: Path, width: int) -> dict:
     return found
 
 
+def assert_laid_out(layout: dict, width: int) -> None:
+    """Each plot whole on the screen, no text over other text or past the plot's edge, the smallest text readable."""
+    for plot in layout["plots"]:
+        assert 0 <= plot["left"] and plot["right"] <= width, (width, plot)
+        assert plot["overlapping"] == [] and plot["outside"] == 0, (width, plot)
+        assert plot["smallest_text"] >= 12, (width, plot)
+
+
 def assert_drawn(shot: Path) -> None:
     with Image.open(shot) as image:
         assert image.width >= 400
@@ -225,6 +239,12 @@ def test_session_page_renders_in_chromium_and_loads_nothing(tmp_path):
     assert "3 reps, 2 with good form" in dom
     assert "Lift your hips until shoulders, hips and knees are in one line (rep 2)" in dom
     assert_drawn(shot)
+    many = tmp_path / "many.html"  # twelve reps and three faults: labels over the reps and in the legend
+    report, series = bridge_report(["good", "low", "high", "feet_far"] * 3)
+    many.write_text(session_html(report, load_spec("glute_bridge"), series))
+    for width in (420, 1000):
+        assert_laid_out(layout_in_chromium(page, tmp_path, width), width)
+        assert_laid_out(layout_in_chromium(many, tmp_path, width), width)
 
 
 @pytest.mark.slow
@@ -249,9 +269,7 @@ def test_progress_page_renders_in_chromium(tmp_path):
     for width in (420, 1000):  # every plot whole on the screen, its smallest text still readable
         layout = layout_in_chromium(page, tmp_path, width)
         assert len(layout["plots"]) == dom.count("<svg")
-        for plot in layout["plots"]:
-            assert 0 <= plot["left"] and plot["right"] <= width, (width, plot)
-            assert plot["smallest_text"] >= 12, (width, plot)
+        assert_laid_out(layout, width)
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from formcheck.cli.main import app
 from formcheck.coach.routine import load_routine
 from formcheck.reports import history
-from formcheck.reports.charts import MAX_LABELS, chart, session_axis, session_labels
+from formcheck.reports.charts import MAX_LABELS, session_axis, session_labels
+from formcheck.reports.html import figure
 from formcheck.reports.prescription import Week, prescription, weekly
 from formcheck.reports.progress import per_exercise, progress_plots, progress_rows
 from formcheck.spec.specs import load_spec
@@ -89,7 +90,7 @@ def test_a_hold_is_prescribed_in_seconds_with_each_side_s_best_hold():
 def test_sessions_are_labelled_apart_and_only_some_labels_are_drawn():
     labels = session_labels(["2026-12-01 21:41", "2026-12-01 21:41", "2026-12-02 08:00"])
     assert labels == ["12-01\n21:41 #1", "12-01\n21:41 #2", "12-02\n08:00"]
-    fig, ax = chart()
+    fig, ax = figure()
     many = session_labels([f"2026-03-{d:02d} 09:00" for d in range(1, 21)])
     session_axis(ax, many)
     shown = [t.get_text() for t in ax.get_xticklabels()]
