@@ -35,6 +35,8 @@ class Change:
 def _targets(ax, xs: list[int], values: list[float | None], label: str) -> None:
     """Each session's target as a short level line over its place (none where nothing was prescribed)."""
     placed = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
+    if not placed:
+        return
     ax.hlines([v for _, v in placed], [x - 0.4 for x, _ in placed], [x + 0.4 for x, _ in placed], color=TARGET,
               lw=2.4, label=label)
 

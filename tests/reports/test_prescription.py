@@ -14,7 +14,7 @@ from formcheck.coach.routine import load_routine
 from formcheck.reports import history
 from formcheck.reports.charts import MAX_LABELS, session_axis, session_labels
 from formcheck.reports.html import figure
-from formcheck.reports.prescription import Week, prescription, weekly
+from formcheck.reports.prescription import Week, adherence, prescription, weekly
 from formcheck.reports.progress import per_exercise, progress_plots, progress_rows
 from formcheck.spec.specs import load_spec
 from tests.helpers import BRIDGES_THAT_GROW, bridge_report, fetched, lunge_report, stored_routine
@@ -108,3 +108,15 @@ def test_counts_have_whole_number_ticks(tmp_path):
     for caption in ("Reps per session", "Pain before and after"):
         numbers = [t for t in svg_texts(plots[caption]) if re.fullmatch(r"-?[\d.]+", t)]
         assert numbers and all(re.fullmatch(r"\d+", t) for t in numbers), (caption, numbers)
+
+
+def test_a_routine_without_per_week_shows_the_sessions_alone(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text('[[exercises]]\nid = "glute_bridge"\nreps = 2\n')
+    stored_routine(load_routine(path), [["good", "good"]], saved_at="2026-03-03T09:00:00+00:00")
+    stored_routine(load_routine(path), [["good", "good"]], saved_at="2026-03-12T09:00:00+00:00")
+    [(name, weeks)] = weekly(history.list_sessions()).items()
+    assert name == "plain" and [(w.done, w.asked) for w in weeks] == [(1, None), (1, None)]
+    [said] = adherence(history.list_sessions())
+    assert said["said"] == "2 sessions in 2 weeks, 1.0 a week"
+    assert "sessions asked for" not in said["plot"] and "sessions done" in said["plot"]
