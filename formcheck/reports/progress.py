@@ -40,6 +40,13 @@ def _range_of_motion(report: dict[str, Any], spec: ExerciseSpec) -> tuple[float 
     return (statistics.median(values) if values else None), label + unit
 
 
+def _done(step: dict[str, Any], segment: dict[str, Any]) -> dict[str, Any]:
+    """What a set did; its reps as its own report counts them (a rep finished as the set ended too), as the
+    routine's summary and the reps plot count them."""
+    done = dict(step.get("done") or {})
+    return done | {"reps": segment.get("rep_count") or 0} if "reps" in done else done
+
+
 def per_exercise(sessions: list[StoredSession]) -> list[StoredSession]:
     """Each routine session as one session per exercise done in it (its sets' reports together), with the
     routine's pain ratings and what it prescribed (`prescribed`); other sessions as they are."""
@@ -66,7 +73,7 @@ def per_exercise(sessions: list[StoredSession]) -> list[StoredSession]:
                 "reps": [r for p in parts for r in p.get("reps") or []],
                 "holds": [h for p in parts for h in p.get("holds") or []], "side_totals": sides,
                 "prescribed": {"routine": info.get("name"), "target": pairs[0][0].get("target") or {},
-                               "done": [step.get("done") or {} for step, _ in pairs],
+                               "done": [_done(step, segment) for step, segment in pairs],
                                "plan": plans.get(exercise)}}
             found.append(replace(s, name=exercise, report=report, series=None))
     return found

@@ -120,3 +120,16 @@ def test_a_routine_without_per_week_shows_the_sessions_alone(tmp_path):
     [said] = adherence(history.list_sessions())
     assert said["said"] == "2 sessions in 2 weeks, 1.0 a week"
     assert "sessions asked for" not in said["plot"] and "sessions done" in said["plot"]
+
+
+def test_a_set_s_reps_are_counted_as_its_report_counts_them():
+    """The routine moved on at its second rep while a third was finishing: the set's report counts three,
+    as the summary and the reps plot do, and so does the targets plot."""
+    segment = bridge_report(["good", "good", "good"])[0]
+    step = {"exercise": "glute_bridge", "set": 1, "target": {"reps": 2, "sets": 1}, "done": {"reps": 2}, "met": True,
+            "ended_by": "target"}
+    session = history.StoredSession(1, "2026-03-01T09:00:00+00:00", "routine", "r", None, {
+        "routine": {"name": "R", "steps": [step]}, "segments": [segment]}, None, None, None, None)
+    rows = bridge_rows([session])
+    [panel], _ = prescription(rows, load_spec("glute_bridge"))
+    assert panel.done == {"reps done in a set": [(0, 3)]} and rows[0]["rep_count"] == 3
