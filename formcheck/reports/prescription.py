@@ -145,15 +145,47 @@ def _week_plot(weeks: list[Week]) -> Markup:
     return svg(fig)
 
 
-def weekly(sessions: list[StoredSession]) -> dict[str, list[Week]]:
-    """Per routine (by name): its sessions each week, Monday to Sunday, from its first week to its last,
-    and the sessions a week its file asked for then (a week without sessions: what was asked before)."""
+def _by_routine(sessions: list[StoredSession]) -> dict[str, list[StoredSession]]:
     by_name: dict[str, list[StoredSession]] = {}
     for s in sessions:
         if s.kind == "routine":
             by_name.setdefault((s.report.get("routine") or {}).get("name") or s.name, []).append(s)
+    return by_name
+
+
+def pain_points(mine: list[StoredSession]) -> dict[str, list[tuple[int, int]]]:
+    """Each session's pain before and after, and the rating given at each stop for pain during it."""
+    during = [((s.report.get("routine") or {}).get("pain") or {}).get("during") or [] for s in mine]
+    stops = [(x, p["rating"]) for x, stopped in enumerate(during) for p in stopped if p.get("rating") is not None]
+    return {"pain before": [(x, s.pain_before) for x, s in enumerate(mine) if s.pain_before is not None],
+            "pain after": [(x, s.pain_after) for x, s in enumerate(mine) if s.pain_after is not None],
+            "stopped for pain": stops}
+
+
+@styled
+def _pain_plot(mine: list[StoredSession]) -> Markup | None:
+    points = pain_points(mine)
+    if not any(points.values()):
+        return None
+    fig, ax = figure(3.0)
+    for (name, found), (style, colour) in zip(points.items(), (("o-", BAD), ("o-", LINE), ("X", SECOND)),
+                                              strict=True):
+        if found:
+            ax.plot([x for x, _ in found], [v for _, v in found], style, color=colour, ms=9 if style == "X" else 6,
+                    label=name)
+    ax.set_ylim(-0.5, 10.5)
+    whole_numbers(ax)
+    ax.set_ylabel("pain (0-10)")
+    session_axis(ax, session_labels([s.saved_at[:16].replace("T", " ") for s in mine]))
+    legend_below(fig, ax)
+    return svg(fig)
+
+
+def weekly(sessions: list[StoredSession]) -> dict[str, list[Week]]:
+    """Per routine (by name): its sessions each week, Monday to Sunday, from its first week to its last,
+    and the sessions a week its file asked for then (a week without sessions: what was asked before)."""
     found = {}
-    for name, mine in by_name.items():
+    for name, mine in _by_routine(sessions).items():
         first, last = _monday(mine[0].saved_at), _monday(mine[-1].saved_at)
         weeks, asked = [], None
         for k in range((last - first).days // 7 + 1):
@@ -166,8 +198,9 @@ def weekly(sessions: list[StoredSession]) -> dict[str, list[Week]]:
 
 
 def adherence(sessions: list[StoredSession]) -> list[dict[str, Any]]:
-    """Per routine: a sentence on the sessions a week, and the plot."""
+    """Per routine: a sentence on the sessions a week, its plot, and the plot of pain over its sessions."""
     found = []
+    routines = _by_routine(sessions)
     for name, weeks in weekly(sessions).items():
         done = sum(w.done for w in weeks)
         said = f"{plural(done, 'session')} in {plural(len(weeks), 'week')}, {done / len(weeks):.1f} a week"
@@ -175,5 +208,5 @@ def adherence(sessions: list[StoredSession]) -> list[dict[str, Any]]:
         if asked:
             met = sum(w.done >= w.asked for w in asked)
             said += f"; {met} of {plural(len(asked), 'week')} as many as asked ({asked[-1].asked} a week)"
-        found.append({"name": name, "said": said, "plot": _week_plot(weeks)})
+        found.append({"name": name, "said": said, "plot": _week_plot(weeks), "pain": _pain_plot(routines[name])})
     return found

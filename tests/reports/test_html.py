@@ -262,7 +262,7 @@ def test_progress_page_renders_in_chromium(tmp_path):
     dom, shot, asked = open_in_chromium(page, tmp_path)
     assert asked == []
     assert dom.count("<svg") >= 9 and "Hold seconds per side" in dom and "Pain before and after" in dom
-    for chart in ("adherence-plot", "targets-plot"):  # the routine's weeks, the bridge's targets over time
+    for chart in ("adherence-plot", "routine-pain-plot", "targets-plot"):  # weeks, pain, the targets over time
         assert "<svg" in dom.split(f'class="progress-plot {chart}"')[1].split("</figure>")[0]
     assert "\u25b21</b> 2026-03-10 09:00: 4 reps" in dom
     assert_drawn(shot)

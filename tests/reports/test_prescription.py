@@ -14,7 +14,7 @@ from formcheck.coach.routine import load_routine
 from formcheck.reports import history
 from formcheck.reports.charts import MAX_LABELS, session_axis, session_labels
 from formcheck.reports.html import figure
-from formcheck.reports.prescription import Week, adherence, prescription, weekly
+from formcheck.reports.prescription import Week, adherence, pain_points, prescription, weekly
 from formcheck.reports.progress import per_exercise, progress_plots, progress_rows
 from formcheck.spec.specs import load_spec
 from tests.helpers import BRIDGES_THAT_GROW, bridge_report, fetched, lunge_report, stored_routine
@@ -133,3 +133,14 @@ def test_a_set_s_reps_are_counted_as_its_report_counts_them():
     rows = bridge_rows([session])
     [panel], _ = prescription(rows, load_spec("glute_bridge"))
     assert panel.done == {"reps done in a set": [(0, 3)]} and rows[0]["rep_count"] == 3
+
+
+def test_pain_at_each_routine_session_and_each_stop_for_pain(tmp_path):
+    path = tmp_path / "novak.toml"
+    path.write_text(PLAN)
+    stored_routine(load_routine(path), [GOOD[:3]], (2, 3), saved_at="2026-03-02T09:00:00+00:00")
+    stored_routine(load_routine(path), [GOOD[:3]], (3, None), stop_for_pain=0, saved_at="2026-03-04T09:00:00+00:00")
+    assert pain_points(history.list_sessions()) == {"pain before": [(0, 2), (1, 3)], "pain after": [(0, 3)],
+                                                    "stopped for pain": [(1, 6)]}
+    [routine] = adherence(history.list_sessions())
+    assert "stopped for pain" in routine["pain"] and "pain (0-10)" in routine["pain"]
