@@ -82,6 +82,20 @@ def _lunge_report(holds: tuple[tuple[float, float, float], ...]) -> dict:
     return build_report(session, info, "pose_landmarker_full", True).as_dict()
 
 
+# A routine's glute bridges that grow by one rep after two good sessions in a row, up to 5.
+BRIDGES_THAT_GROW = """
+[[exercises]]
+id = "glute_bridge"
+reps = 3
+[exercises.progress]
+every = 2
+good_share = 0.8
+add_reps = 1
+max_reps = 5
+back_on_pain = 2
+"""
+
+
 def stored_routine(routine, tops: list[list[str]], pain: tuple[int | None, int | None] = (None, None),
                    stop_for_pain: int | None = None, saved_at: str | None = None) -> int | None:
     """A routine session stored as `formcheck routine` stores one: today's plan from the history applied,

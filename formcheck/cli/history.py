@@ -159,29 +159,34 @@ def report_command(
         if progress == (target is not None):
             raise FormcheckError("give either a session (ID or REPORT.json) or --history")
         if progress:
-            from formcheck.reports.progress import progress_html
+            from formcheck.reports.progress import per_exercise, progress_html
 
             known = set(exercise_ids())
             if exercise is not None:
                 load_spec(exercise)
-            from formcheck.reports.progress import per_exercise
-
-            sessions = [s for s in per_exercise(history.list_sessions(None, _since(since)))
-                        if s.name in known and exercise in (None, s.name)]
+            stored = history.list_sessions(None, _since(since))
+            sessions = [s for s in per_exercise(stored) if s.name in known and exercise in (None, s.name)]
             if not sessions:
                 raise FormcheckError("no stored sessions" + (f" of {exercise}" if exercise else "")
                                      + f" in {history.db_path()}")
             specs = {name: load_spec(name) for name in sorted({s.name for s in sessions})}
-            write_text(html_out, progress_html(sessions, specs))
+            kept = {s.id for s in sessions}  # a routine session: one of its exercises is shown
+            write_text(html_out, progress_html([s for s in stored if s.id in kept], specs))
         else:
             assert target is not None
             report, series, stored = _load_report(target)
             if "routine" in report:
-                from formcheck.reports.routine_page import routine_html
+                from formcheck.render.stills import top_pictures
+                from formcheck.reports.routine_page import as_prescribed, routine_html
 
                 ids = {step["exercise"] for step in report["routine"].get("steps") or []}
                 ids |= {p["exercise"] for p in report["routine"].get("pain", {}).get("during") or []}
-                write_text(html_out, routine_html(report, {i: load_spec(i) for i in ids}, stored))
+                specs = {i: load_spec(i) for i in ids}
+                pictures = {k: top_pictures(segment, as_prescribed(specs[step["exercise"]], step["target"]),
+                                            Path(segment["source"]["path"]))
+                            for k, (step, segment) in enumerate(zip(report["routine"]["steps"],
+                                                                    report.get("segments") or [], strict=False))}
+                write_text(html_out, routine_html(report, specs, stored, pictures))
                 out.print(f"Wrote HTML report: {html_out}", highlight=False, soft_wrap=True)
                 return
             write_text(html_out, session_html_text(report, load_spec(report["exercise"]), series, stored))

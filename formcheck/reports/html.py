@@ -21,10 +21,11 @@ from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Mode
 
 GOOD, BAD, VIEW, LINE, SECOND = "#2e9e4f", "#d64541", "#9a9a9a", "#1f4e8c", "#e39b2d"
-# Text stays text in the SVG (small, sharp, searchable); sizes suit a plot about 600 px wide, the width of
-# a phone held sideways (the page lets a narrower screen scroll the plot rather than shrink its text).
-STYLE = {"svg.fonttype": "none", "font.size": 12, "xtick.labelsize": 11, "ytick.labelsize": 11,
-         "legend.fontsize": 11}
+# Text stays text in the SVG (small, sharp, searchable). Plots are drawn WIDTH_IN wide and shown at most
+# 600 px wide: on a phone (420 px, the plot shrunk to 380 px) the smallest text is still about 13 px.
+WIDTH_IN = 5.0
+STYLE = {"svg.fonttype": "none", "font.size": 13, "xtick.labelsize": 12, "ytick.labelsize": 12,
+         "legend.fontsize": 12}
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("formcheck.reports", "templates"),
                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -43,11 +44,12 @@ def styled(plotting):
     return wrapper
 
 
-def figure(height: float = 3.0):
+def figure(height: float = 2.8, panels: int = 1):
+    """A figure WIDTH_IN wide; `panels` > 1: that many axes one above the other, sharing the x axis."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, height), layout="constrained")
-    return fig, fig.subplots()
+    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
+    return fig, fig.subplots(panels, 1, sharex=True)
 
 
 def svg(fig) -> Markup:
@@ -125,17 +127,38 @@ def verdict(report: dict[str, Any], spec: ExerciseSpec) -> dict[str, Any]:
             "partial": not report.get("complete", True)}
 
 
+def _spaced_labels(items: list[dict], noun: str, end_s: float) -> list[tuple[dict, str]]:
+    """Labels over the reps (or holds) that never overlap: "rep 3" when they fit, else "3", else every
+    few (the shading still shows each one)."""
+    per_s = WIDTH_IN * 72 * 0.82 / max(end_s, 1e-6)  # points of the plot's width per second, roughly
+    centres = [(i["start_s"] + i["end_s"]) / 2 for i in items]
+    gap = min((b - a for a, b in zip(centres, centres[1:], strict=False)), default=float("inf")) * per_s
+
+    def wide(text: str) -> float:  # points, at about 0.6 of the font size a character
+        return 0.6 * STYLE["font.size"] * (len(text) + 1)
+
+    named = all(wide(f"{noun} {i['index']}") <= gap for i in items)
+    found, last = [], float("-inf")
+    for item, centre in zip(items, centres, strict=True):
+        text = f"{noun} {item['index']}" if named else str(item["index"])
+        if (centre - last) * per_s >= wide(text):
+            found.append((item, text))
+            last = centre
+    return found
+
+
 @styled
 def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None) -> Markup:
     """The judged measure over time; reps or holds shaded (green good, red faulty); faults marked."""
-    fig, ax = figure(3.4)
+    fig, ax = figure(2.9)
     items = report.get("holds") or report.get("reps") or []
     noun = "hold" if report.get("holds") else "rep"
+    end_s = max(report.get("source", {}).get("duration_s") or 0, max((i["end_s"] for i in items), default=1))
     for item in items:
-        colour = BAD if item["faults"] else GOOD
-        ax.axvspan(item["start_s"], item["end_s"], color=colour, alpha=0.15, lw=0)
-        ax.text((item["start_s"] + item["end_s"]) / 2, 1.0, f"{noun} {item['index']}",
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", color=colour)
+        ax.axvspan(item["start_s"], item["end_s"], color=BAD if item["faults"] else GOOD, alpha=0.15, lw=0)
+    for item, text in _spaced_labels(items, noun, end_s):
+        ax.text((item["start_s"] + item["end_s"]) / 2, 1.0, text, transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", color=BAD if item["faults"] else GOOD)
     for span in [w for w in report.get("warnings", []) if _is_view(spec, w["cue"])] + report.get("not_counted", []):
         ax.axvspan(span["start_s"], span["end_s"], color=VIEW, alpha=0.25, lw=0)
     if series and any(v is not None for v in series["values"]):
@@ -143,12 +166,12 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
         values = [float("nan") if v is None else v for v in series["values"]]
         ax.plot(t, values, color=LINE, lw=1.6)
         unit = " deg" if series.get("unit") == "deg" else ""
-        ax.set_ylabel(series.get("label", series["measure"]) + (" (deg)" if unit else ""))
-        for cue in spec.cues:  # the bounds the judged measure is held to, from the spec
-            if cue.measure == series["measure"] and cue.when is CueWhen.TOP:
-                for bound in (cue.below, cue.above):
-                    if bound is not None:
-                        ax.axhline(bound, color=BAD, lw=0.8, ls="--", label=f"limit {bound:g}{unit}")
+        ax.set_ylabel(textwrap.fill(series.get("label", series["measure"]) + (" (deg)" if unit else ""), 22))
+        bounds = sorted({b for cue in spec.cues if cue.measure == series["measure"] and cue.when is CueWhen.TOP
+                         for b in (cue.below, cue.above) if b is not None})  # what the spec holds it to
+        for k, bound in enumerate(bounds):
+            words = f"limit{'s' if len(bounds) > 1 else ''} {', '.join(f'{b:g}' for b in bounds)}{unit}"
+            ax.axhline(bound, color=BAD, lw=0.8, ls="--", label=None if k else words)
         labelled = set()  # each fault named once, in the spec's words, in the legend under the plot: no
         for w in report.get("warnings", []):  # label lies over the curve or over another
             if _is_view(spec, w["cue"]):
@@ -156,10 +179,12 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
             span = [(x, v) for x, v in zip(t, values, strict=True) if w["start_s"] <= x <= w["end_s"]]
             if span:
                 ax.plot([x for x, _ in span], [v for _, v in span], color=BAD, lw=3.2)
-                words = None if w["cue"] in labelled else textwrap.shorten(spec.cue(w["cue"]).message, 60)
+                words = None if w["cue"] in labelled else textwrap.shorten(spec.cue(w["cue"]).message, 40)
                 labelled.add(w["cue"])
                 ax.plot(*span[0], marker="v", color=BAD, ms=9, ls="none", label=words)
-        if ax.get_legend_handles_labels()[1]:
+        named = len(ax.get_legend_handles_labels()[1])
+        if named:
+            fig.set_figheight(fig.get_figheight() + 0.24 * named)  # the plot keeps its height above the legend
             fig.legend(loc="outside lower center", ncols=1, frameon=False)
     else:
         ax.set_yticks([])
@@ -170,17 +195,16 @@ def measure_plot(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                 ax.plot((w["start_s"] + w["end_s"]) / 2, 0.1, marker="v", color=BAD, ms=9,
                         transform=ax.get_xaxis_transform())
     ax.set_xlabel("time (s)")
-    ax.set_xlim(0, max(report.get("source", {}).get("duration_s") or 0, max((i["end_s"] for i in items), default=1)))
+    ax.set_xlim(0, end_s)
     ax.grid(alpha=0.3)
     return svg(fig)
 
 
-def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None = None,
-                 pictures: dict[int, str] | None = None, session: StoredSession | None = None) -> str:
+def item_rows(report: dict[str, Any], spec: ExerciseSpec, pictures: dict[int, str] | None = None) -> list[dict]:
+    """Each rep (or hold) for its card: when, how long, its faults in the spec's words, its picture."""
     pictures = pictures or {}
-    items = report.get("holds") or report.get("reps") or []
     rows = []
-    for item in items:
+    for item in report.get("holds") or report.get("reps") or []:
         faults = [spec.cue(f).message for f in item["faults"]]
         side = spec.cycle.side_name(item.get("side")) if spec.cycle.side_from else None
         rows.append({"index": item["index"], "side": side, "start_s": item["start_s"],
@@ -189,7 +213,12 @@ def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, A
                      "unjudged": [f"Could not judge the {spec.cue_label(u['cue'])}: {u['reason']}"
                                   for u in item.get("unjudged", [])],
                      "picture": pictures.get(item["index"])})
+    return rows
+
+
+def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None = None,
+                 pictures: dict[int, str] | None = None, session: StoredSession | None = None) -> str:
     return templates.get_template("session.html.j2").render(
         title=f"{spec.name}: formcheck report", spec=spec, report=report, verdict=verdict(report, spec),
-        plot=measure_plot(report, spec, series), rows=rows, holds=spec.mode is Mode.HOLDS,
-        targets=spec_targets(spec), session=session)
+        plot=measure_plot(report, spec, series), rows=item_rows(report, spec, pictures),
+        holds=spec.mode is Mode.HOLDS, targets=spec_targets(spec), session=session)

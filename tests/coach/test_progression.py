@@ -18,21 +18,9 @@ from formcheck.spec.limits import with_limits
 from formcheck.spec.specs import load_spec
 from formcheck.video.files import VideoInfo
 from tests.builders import bridge_pose, bridge_reps
-from tests.helpers import stored_routine
+from tests.helpers import BRIDGES_THAT_GROW, stored_routine
 
-PLAN = """name = "Bridges"
-per_week = 5
-
-[[exercises]]
-id = "glute_bridge"
-reps = 3
-[exercises.progress]
-every = 2
-good_share = 0.8
-add_reps = 1
-max_reps = 5
-back_on_pain = 2
-"""
+PLAN = 'name = "Bridges"\nper_week = 5\n' + BRIDGES_THAT_GROW
 GOOD = ["good"] * 5
 LOW = ["good", "low", "low"]
 
@@ -201,3 +189,32 @@ def test_a_hold_short_on_one_side_is_said_by_that_side():
                                     {"routine": {"steps": [step]}, "segments": [segment]}, 2, 2, None, None)
     said = outcome(session, "deep_lunge_hip_flexor")
     assert (said.met, said.did) == (False, "best hold 6 of 10 s on the shorter side")
+
+
+@pytest.mark.slow
+def test_real_routine_runs_hold_the_target_on_poor_form_and_an_edited_file_starts_fresh(tmp_path):
+    """Real runs on committed clips (MediaPipe, lite model): a good run, then one with two faulty reps of
+    three (the target holds, the run of good sessions is broken), then a good one (one in a row again)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import SAMPLES
+
+    plan = tmp_path / "bridges.toml"
+    plan.write_text('name = "Bridges"\nwarm_up_s = 0.2\n' + BRIDGES_THAT_GROW)
+    said = []
+    for clip in ("bridge_fast_good", "bridge_mixed", "bridge_fast_good"):
+        done = subprocess.run([sys.executable, "-m", "formcheck", "routine", "--routine", str(plan), "--source",
+                               str(SAMPLES / f"{clip}.mp4"), "--no-voice", "--no-window", "--no-realtime", "--model",
+                               "lite", "--pain-before", "2", "--pain-after", "2", "--json", str(tmp_path / "r.json")],
+                              capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "COLUMNS": "200"})
+        assert done.returncode == 0, done.stderr
+        said.append(today(plan))
+    assert said == ["3 reps: 1 of 2 sessions in a row at 3 reps with 80% or more good form",
+                    "3 reps: last time 33% good form (80% needed to go up)",
+                    "3 reps: 1 of 2 sessions in a row at 3 reps with 80% or more good form"]
+    assert [s.report["routine"]["steps"][0]["target"]["reps"] for s in history.list_sessions()] == [3, 3, 3]
+    plan.write_text(plan.read_text().replace("add_reps = 1", "add_reps = 2"))  # an edited exercise list
+    assert today(plan) == "3 reps: the routine's starting target"

@@ -224,6 +224,13 @@ def test_a_routine_counts_each_target_rests_and_keeps_the_pain_ratings(tmp_path,
     assert shown.returncode == 0, shown.stderr
     assert "Glute bridge set 1/1: 3 of 3 reps: target met" in shown.stdout
     assert shown.stdout.count("Pain: before 3, after 2") == 1 and "Pain before:" not in shown.stdout
+    page = tmp_path / "routine.html"
+    made = run([sys.executable, "-m", "formcheck", "report", str(stored.id), "--html", str(page)])
+    assert made.returncode == 0, made.stderr
+    html = page.read_text()
+    for name, reps in (("Glute bridge", 3), ("Prone chest lift", 2)):  # each rep's card with its picture
+        cards = html.split(f"<h2>{name}, set 1: reps</h2>")[1].split("<h2>")[0]
+        assert cards.count("<b>Rep ") == cards.count("data:image/jpeg;base64,") == reps
 
 
 @pytest.mark.slow
@@ -335,7 +342,12 @@ def test_a_stored_routine_has_its_own_html_page(tmp_path):
     assert result.exit_code == 0, result.output
     html = unescape(page.read_text())
     assert "Pain before: <b>3</b> / 10, after: <b>5</b> / 10" in html
-    assert "Stopped for pain during Glute bridge (set 1): 6 / 10, then skipped it" in html
+    stopped = history.get(session_id).report["segments"][1]["source"]["duration_s"]
+    assert f"Stopped for pain during Glute bridge (set 1) at {stopped:.1f} s: 6 / 10, then skipped it" in html
+    first, second = html.split("<h2>Glute bridge, set 1: reps</h2>")[1:]  # each set's reps on their cards
+    assert first.count("<b>Rep ") == 3 and second.count("<b>Rep ") == 2
+    assert "Lift your hips until shoulders, hips and knees are in one line" in first.split("<b>Rep 2</b>")[1]
+    assert "data:image/jpeg" not in html  # the clips are gone: no pictures, and no failure
     assert "target 3 reps" in html and "3 reps, 2 with good form" in html
     assert "This patient's limit: Lift your hips until shoulders, hips and knees are in one line: below 145 " \
         "(the exercise's own: 165)" in html

@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from formcheck.cli.main import app
 from formcheck.reports import history
 from formcheck.reports.html import session_html
 from formcheck.spec.specs import load_spec
-from tests.helpers import TEST_SPECS, bridge_report, fetched, lunge_report
+from tests.helpers import BRIDGES_THAT_GROW, TEST_SPECS, bridge_report, fetched, lunge_report, stored_routine
 
 runner = CliRunner()
 
@@ -37,7 +38,7 @@ def test_report_of_a_stored_session(tmp_path):
     plot = html[html.index('id="measure-plot"'):]
     assert "<svg" in plot and "shoulder-hip-knee" in plot  # the judged measure, by its spec label
     assert plot.count("rep ") >= 3 and "hips_too_low" not in plot  # reps shaded, the fault marked in words
-    assert "Lift your hips until shoulders" in plot and "limit 165 deg" in plot
+    assert "Lift your hips until shoulders" in plot and "limits 165, 190 deg" in plot
     assert fetched(html) == []
     assert "data:image/jpeg" not in html  # the recording is gone: no pictures, and no failure
 
@@ -175,6 +176,51 @@ def open_in_chromium(page: Path, work: Path, width: int = 420) -> tuple[str, Pat
     return dom, shot, asked
 
 
+# A page in a frame of the given width (headless Chromium's own window is never narrower than 500 px),
+# and where each of its plots lies and how tall its smallest text is drawn.
+LAYOUT_PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="PAGE" style="width:WIDTHpx;height:2400px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", event => {
+  const doc = event.target.contentDocument;
+  const plots = [...doc.querySelectorAll("figure svg")].map(svg => {
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect()).filter(r => r.height > 0);
+    const overlapping = [];  // text over other text, by more than a pixel each way
+    texts.forEach((a, i) => texts.slice(i + 1).forEach(b => {
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) overlapping.push([a.left, a.top]);
+    }));
+    return {left: box.left, right: box.right, smallest_text: Math.min(...texts.map(r => r.height)),
+            outside: texts.filter(r => r.left < box.left - 1 || r.right > box.right + 1).length, overlapping};
+  });
+  const out = document.createElement("pre");
+  out.id = "layout";
+  out.textContent = JSON.stringify({width: event.target.contentWindow.innerWidth, plots});
+  document.body.appendChild(out);
+});
+</script></body></html>"""
+
+
+def layout_in_chromium(page: Path, work: Path, width: int) -> dict:
+    probe = work / f"{page.stem}.probe.html"
+    probe.write_text(LAYOUT_PROBE.replace("PAGE", page.name).replace("WIDTH", str(width)))
+    dom = subprocess.run([shutil.which("chromium"), *CHROMIUM_FLAGS, "--allow-file-access-from-files",
+                          f"--user-data-dir={work / 'profile'}", "--window-size=1000,2400", "--dump-dom",
+                          probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    found = json.loads(unescape(re.search(r'<pre id="layout">(.*?)</pre>', dom, re.S).group(1)))
+    assert found["width"] == width
+    return found
+
+
+def assert_laid_out(layout: dict, width: int) -> None:
+    """Each plot whole on the screen, no text over other text or past the plot's edge, the smallest text readable."""
+    for plot in layout["plots"]:
+        assert 0 <= plot["left"] and plot["right"] <= width, (width, plot)
+        assert plot["overlapping"] == [] and plot["outside"] == 0, (width, plot)
+        assert plot["smallest_text"] >= 12, (width, plot)
+
+
 def assert_drawn(shot: Path) -> None:
     with Image.open(shot) as image:
         assert image.width >= 400
@@ -193,18 +239,37 @@ def test_session_page_renders_in_chromium_and_loads_nothing(tmp_path):
     assert "3 reps, 2 with good form" in dom
     assert "Lift your hips until shoulders, hips and knees are in one line (rep 2)" in dom
     assert_drawn(shot)
+    many = tmp_path / "many.html"  # twelve reps and three faults: labels over the reps and in the legend
+    report, series = bridge_report(["good", "low", "high", "feet_far"] * 3)
+    many.write_text(session_html(report, load_spec("glute_bridge"), series))
+    for width in (420, 1000):
+        assert_laid_out(layout_in_chromium(page, tmp_path, width), width)
+        assert_laid_out(layout_in_chromium(many, tmp_path, width), width)
 
 
 @pytest.mark.slow
 def test_progress_page_renders_in_chromium(tmp_path):
+    from formcheck.coach.routine import load_routine
+
     history.save_session(bridge_report(["good", "low"])[0], "analyze", pain_before=5, pain_after=3)
     history.save_session(lunge_report([(21.0, 1.0, 2.0), (15.0, 0.0, 25.0)]), "live")
+    plan = tmp_path / "bridges.toml"
+    plan.write_text('name = "Bridges"\nper_week = 3\n' + BRIDGES_THAT_GROW)
+    for day, pain in (("02", (2, 2)), ("04", (2, 1)), ("10", (2, 5))):
+        stored_routine(load_routine(plan), [["good"] * 4], pain, saved_at=f"2026-03-{day}T09:00:00+00:00")
     page = tmp_path / "progress.html"
     assert invoke("report", "--history", "--html", page).exit_code == 0
     dom, shot, asked = open_in_chromium(page, tmp_path)
     assert asked == []
-    assert dom.count("<svg") >= 6 and "Hold seconds per side" in dom and "Pain before and after" in dom
+    assert dom.count("<svg") >= 9 and "Hold seconds per side" in dom and "Pain before and after" in dom
+    for chart in ("adherence-plot", "routine-pain-plot", "targets-plot"):  # weeks, pain, the targets over time
+        assert "<svg" in dom.split(f'class="progress-plot {chart}"')[1].split("</figure>")[0]
+    assert "\u25b21</b> 2026-03-10 09:00: 4 reps" in dom
     assert_drawn(shot)
+    for width in (420, 1000):  # every plot whole on the screen, its smallest text still readable
+        layout = layout_in_chromium(page, tmp_path, width)
+        assert len(layout["plots"]) == dom.count("<svg")
+        assert_laid_out(layout, width)
 
 
 @pytest.mark.slow
