@@ -15,9 +15,9 @@ import numpy as np
 
 from formcheck.coach.routine import Routine
 from formcheck.coach.voice import Voice
-from formcheck.coach.window import WINDOW, screen_size, size_window
+from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
 from formcheck.errors import FormcheckError
-from formcheck.render.overlay import FONT, TEXT, Overlay
+from formcheck.render.overlay import FONT, TEXT, Overlay, fit_scale
 from formcheck.video.live_sources import LiveSource
 
 Line = tuple[str, tuple, bool]  # text, colour, big
@@ -75,7 +75,7 @@ class Screen:
             size_window((size[0], size[1] + self._strip_height()), self.screen)
 
     def _strip_height(self) -> int:
-        return round(self.overlay.unit * 40 * (STRIP_LINES + 0.4))
+        return round(self.overlay.step * (STRIP_LINES + 0.4))
 
     def compose(self, picture: np.ndarray, lines: list[Line]) -> np.ndarray:
         self.last = picture
@@ -83,10 +83,8 @@ class Screen:
         strip = np.zeros((self._strip_height(), picture.shape[1], 3), np.uint8)
         limit = picture.shape[1] - 24 * unit
         for i, (text, colour, big) in enumerate(lines[:STRIP_LINES]):
-            scale = self.overlay.big if big else self.overlay.small
-            width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
-            scale *= min(1.0, limit / width) if width else 1.0  # one line each, shrunk to fit
-            cv2.putText(strip, text, (round(12 * unit), round(unit * (40 * i + 36))), FONT, scale, colour,
+            scale = fit_scale(text, self.overlay.big if big else self.overlay.small, limit)  # one line each
+            cv2.putText(strip, text, (round(12 * unit), round(self.overlay.step * (i + 0.9))), FONT, scale, colour,
                         max(1, round(scale * 2)), cv2.LINE_AA)
         return np.vstack([picture, strip])
 
@@ -107,7 +105,11 @@ class Screen:
         key = cv2.waitKey(wait_ms)
         if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
             raise RoutineEnded("window closed")
-        return -1 if key < 0 else key & 0xFF
+        key = -1 if key < 0 else key & 0xFF
+        if key == FULL_SCREEN_KEY:
+            toggle_full_screen()
+            return -1
+        return key
 
 
 class Asker:

@@ -165,9 +165,9 @@ def test_scripted_keys_press_at_their_time_and_answer_in_order():
 
 
 @pytest.mark.parametrize(("size", "screen", "fits"), [
-    ((1080, 1920), (1280, 800), (382, 680)),  # a phone clip on a laptop screen
+    ((1080, 1920), (1280, 800), (450, 800)),  # a phone clip on a laptop screen
     ((1920, 1080), None, (1280, 720)),
-    ((640, 480), (1280, 800), (640, 480)),  # never scaled up
+    ((480, 512), (1366, 768), (720, 768)),  # a small camera picture and the strip, scaled up to fill the screen
 ])
 def test_the_window_fits_the_screen(size, screen, fits):
     assert fit_to_screen(size, screen) == fits
