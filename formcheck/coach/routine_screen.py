@@ -150,10 +150,10 @@ class Asker:
 
     def pain(self, question: str) -> int | None:
         """A 0-10 rating, or None: no answer (Enter, or none before the countdown ran out)."""
+        self.voice.say(question)  # also when a fed key answers it at once
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
-        self.voice.say(question)
         if self.screen.window:
             return self._pain_in_window(question)
         while self.terminal:
@@ -183,10 +183,10 @@ class Asker:
     def choice(self, question: str, allowed: str) -> str:
         """One of `allowed` (its last is the safe choice: end, also when no answer comes); never a
         default that goes on."""
+        self.voice.say(question)
         answer = self.scripted.answer()
         if answer is not None:
             return answer[0] if answer[0] in allowed else allowed[-1]
-        self.voice.say(question)
         if self.screen.window:
             end = time.monotonic() + ANSWER_S
             while (left := end - time.monotonic()) > 0:
@@ -205,7 +205,7 @@ class Asker:
 
     def end_screen(self, message: str, lines: list[Line]) -> None:
         """The summary, spoken and shown until a key or END_SCREEN_S (at the terminal: printed)."""
-        self.voice.say(". ".join([message, *(text for text, _, _ in lines)]))
+        self.voice.say(" ".join(f"{text.rstrip('.')}." for text in [message, *(text for text, _, _ in lines)]))
         if not self.screen.window:
             print(message, *(text for text, _, _ in lines), sep="\n", flush=True)
             return
