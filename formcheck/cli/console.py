@@ -111,7 +111,9 @@ def print_routine(report: dict, console: Console | None = None) -> None:
             print_summary(segment, load_spec(segment["exercise"]), console)
     pain = routine_info["pain"]
     said = {"before": pain["before"], "after": pain["after"]}
-    say("Pain: " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in said.items())
+    unanswered = pain.get("no_answer", [])
+    say("Pain: " + ", ".join(f"{k} {'no answer' if k in unanswered else '-' if v is None else v}"
+                             for k, v in said.items())
         + "".join(f"; during {escape(exercise_name(p['exercise']))}: {p['rating']} ({p['then']})"
                   for p in pain["during"]))
     say_voice(report, console or out)

@@ -181,7 +181,7 @@ class LiveCoach:
                 return self.setup.message, BAD
             assert self.setup.since is not None
             self._start_session(self.setup.since)
-            self.voice.say(self.spec.messages["ready"])
+            self.voice.say(self.spec.messages["ready"], Kind.PROMPT)  # stale once the first count comes
             return None, GOOD
         return None, GOOD
 

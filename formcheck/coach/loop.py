@@ -12,7 +12,15 @@ from formcheck import stop_signals
 from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
-from formcheck.coach.window import WINDOW, close_window, open_window, screen_size, size_window
+from formcheck.coach.window import (
+    FULL_SCREEN_KEY,
+    WINDOW,
+    close_window,
+    open_window,
+    screen_size,
+    size_window,
+    toggle_full_screen,
+)
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
 from formcheck.render.overlay import Overlay
 from formcheck.reports.report import Report
@@ -72,7 +80,7 @@ class _Step:
               colour: tuple) -> np.ndarray:
         coach = self.coach
         spec = coach.spec
-        overlay = self.overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size))
+        overlay = self.overlay_for.setdefault(spec.id if spec else "", Overlay(spec, coach.size, live=True))
         image = overlay.draw(image, state, mirror=self.source.mirror, pose=frame)
         title = (spec.name + ("  (auto)" if coach.auto else "")) if spec else ""
         if coach.options.voice and not coach.voice.available:
@@ -96,6 +104,8 @@ class _Step:
             coach.reset()
         elif key == ord("m"):
             coach.voice.muted = not coach.voice.muted
+        elif key == FULL_SCREEN_KEY:
+            toggle_full_screen()
         return key
 
 

@@ -84,8 +84,8 @@ class StageHooks(LoopHooks):
         routine, step, stage = self.runner.routine, self.step, self.stage
         sets = f"  set {stage.set_number}/{step.sets}" if step.sets > 1 else ""
         return [(f"{stage.step_index + 1}/{len(routine.steps)} {step.spec.name}{sets}", TEXT, True),
-                (step.spec.start_position if not counting else routine.say("target", target=step.target_text()),
-                 TEXT, False),
+                (step.spec.start_position, TEXT, False) if not counting else
+                (routine.say("target", target=step.target_text()), TEXT, True),
                 (self.progress.text(), GOOD, True), (routine.say("hint"), BAD, True)]
 
     def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:

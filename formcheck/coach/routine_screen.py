@@ -15,9 +15,9 @@ import numpy as np
 
 from formcheck.coach.routine import Routine
 from formcheck.coach.voice import Voice
-from formcheck.coach.window import WINDOW, screen_size, size_window
+from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
 from formcheck.errors import FormcheckError
-from formcheck.render.overlay import FONT, TEXT, Overlay
+from formcheck.render.overlay import FONT, TEXT, Overlay, fit_scale
 from formcheck.video.live_sources import LiveSource
 
 Line = tuple[str, tuple, bool]  # text, colour, big
@@ -75,7 +75,7 @@ class Screen:
             size_window((size[0], size[1] + self._strip_height()), self.screen)
 
     def _strip_height(self) -> int:
-        return round(self.overlay.unit * 40 * (STRIP_LINES + 0.4))
+        return round(self.overlay.step * (STRIP_LINES + 0.4))
 
     def compose(self, picture: np.ndarray, lines: list[Line]) -> np.ndarray:
         self.last = picture
@@ -83,10 +83,8 @@ class Screen:
         strip = np.zeros((self._strip_height(), picture.shape[1], 3), np.uint8)
         limit = picture.shape[1] - 24 * unit
         for i, (text, colour, big) in enumerate(lines[:STRIP_LINES]):
-            scale = self.overlay.big if big else self.overlay.small
-            width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
-            scale *= min(1.0, limit / width) if width else 1.0  # one line each, shrunk to fit
-            cv2.putText(strip, text, (round(12 * unit), round(unit * (40 * i + 36))), FONT, scale, colour,
+            scale = fit_scale(text, self.overlay.big if big else self.overlay.small, limit)  # one line each
+            cv2.putText(strip, text, (round(12 * unit), round(self.overlay.step * (i + 0.9))), FONT, scale, colour,
                         max(1, round(scale * 2)), cv2.LINE_AA)
         return np.vstack([picture, strip])
 
@@ -107,7 +105,11 @@ class Screen:
         key = cv2.waitKey(wait_ms)
         if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
             raise RoutineEnded("window closed")
-        return -1 if key < 0 else key & 0xFF
+        key = -1 if key < 0 else key & 0xFF
+        if key == FULL_SCREEN_KEY:
+            toggle_full_screen()
+            return -1
+        return key
 
 
 class Asker:
@@ -148,10 +150,10 @@ class Asker:
 
     def pain(self, question: str) -> int | None:
         """A 0-10 rating, or None: no answer (Enter, or none before the countdown ran out)."""
+        self.voice.say(question)  # also when a fed key answers it at once
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
-        self.voice.say(question)
         if self.screen.window:
             return self._pain_in_window(question)
         while self.terminal:
@@ -181,10 +183,10 @@ class Asker:
     def choice(self, question: str, allowed: str) -> str:
         """One of `allowed` (its last is the safe choice: end, also when no answer comes); never a
         default that goes on."""
+        self.voice.say(question)
         answer = self.scripted.answer()
         if answer is not None:
             return answer[0] if answer[0] in allowed else allowed[-1]
-        self.voice.say(question)
         if self.screen.window:
             end = time.monotonic() + ANSWER_S
             while (left := end - time.monotonic()) > 0:
@@ -203,7 +205,7 @@ class Asker:
 
     def end_screen(self, message: str, lines: list[Line]) -> None:
         """The summary, spoken and shown until a key or END_SCREEN_S (at the terminal: printed)."""
-        self.voice.say(". ".join([message, *(text for text, _, _ in lines)]))
+        self.voice.say(" ".join(f"{text.rstrip('.')}." for text in [message, *(text for text, _, _ in lines)]))
         if not self.screen.window:
             print(message, *(text for text, _, _ in lines), sep="\n", flush=True)
             return

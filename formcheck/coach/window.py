@@ -12,7 +12,8 @@ from pathlib import Path
 from formcheck.errors import FormcheckError
 
 WINDOW = "formcheck"
-UNKNOWN_SCREEN = (1280, 800)  # the largest window when the screen size cannot be found out
+UNKNOWN_SCREEN = (1280, 800)  # the screen assumed when its size cannot be found out
+FULL_SCREEN_KEY = ord("f")  # full screen and back
 
 _X_PROBE = """
 import ctypes, ctypes.util, os, sys
@@ -55,9 +56,10 @@ def screen_size() -> tuple[int, int] | None:
 
 
 def fit_to_screen(size: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int]:
-    """The picture scaled down (never up) to fit the screen with room for the window's frame."""
-    bound = (screen[0] * 0.9, screen[1] * 0.85) if screen else UNKNOWN_SCREEN
-    scale = min(1.0, bound[0] / size[0], bound[1] / size[1])
+    """The picture scaled up or down to fill the screen, its shape kept: read from the mat, a small
+    camera picture is as large as a big one."""
+    bound = screen or UNKNOWN_SCREEN
+    scale = min(bound[0] / size[0], bound[1] / size[1])
     return round(size[0] * scale), round(size[1] * scale)
 
 
@@ -76,6 +78,15 @@ def open_window(window: bool) -> None:
     if Path("/usr/share/fonts").is_dir():  # Qt looks for fonts beside OpenCV otherwise, and says so
         os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
     cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+    cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
+
+
+def toggle_full_screen() -> None:
+    """The f key: full screen (as it opens) or a window, and back."""
+    import cv2
+
+    full = cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_FULLSCREEN
+    cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_NORMAL if full else cv2.WINDOW_FULLSCREEN)
 
 
 def close_window(window: bool) -> None:

@@ -23,16 +23,30 @@ PANEL = (20, 20, 20)
 FONT = cv2.FONT_HERSHEY_DUPLEX
 
 
-class Overlay:
-    """Style is fixed at construction from the frame size, so text is large on any video."""
+def fit_scale(text: str, scale: float, limit: float) -> float:
+    """The largest scale up to `scale` at which `text` is at most `limit` pixels wide (the font's width
+    is not quite proportional to its scale, so shrunk in steps)."""
+    for _ in range(8):
+        width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
+        if width <= limit or not width:
+            break
+        scale *= max(limit / width, 0.5) * 0.99
+    return scale
 
-    def __init__(self, spec: ExerciseSpec | None, size: tuple[int, int]) -> None:
-        self.spec = spec
+
+class Overlay:
+    """Style is fixed at construction from the frame size, so text is large on any video: the counts
+    and corrections about 1/19 of the picture's height (40 px on a 768 px screen), read from a mat 3 m
+    away. `live`: a correction leaves with its rep (a recording keeps it a moment, to be read)."""
+
+    def __init__(self, spec: ExerciseSpec | None, size: tuple[int, int], live: bool = False) -> None:
+        self.spec, self.live = spec, live
         w, h = size
         self.unit = max(h, w * 0.75) / 480.0  # 1.0 at 640x480
         self.thick = max(1, round(2 * self.unit))
-        self.big = 1.1 * self.unit
-        self.small = 0.75 * self.unit
+        self.big = 1.6 * self.unit
+        self.small = 1.0 * self.unit
+        self.step = round(54 * self.unit)  # from one line of big text to the next
         self.width = w
 
     def _text(self, img: np.ndarray, text: str, org: tuple[int, int], scale: float,
@@ -50,10 +64,7 @@ class Overlay:
 
     def _fit(self, text: str, scale: float) -> float:
         """Shrinks the scale until the text fits the frame width."""
-        thick = max(1, round(scale * 2))
-        width = cv2.getTextSize(text, FONT, scale, thick)[0][0]
-        limit = self.width - 24 * self.unit
-        return scale * min(1.0, limit / width) if width else scale
+        return fit_scale(text, scale, self.width - 24 * self.unit)
 
     def draw(self, img: np.ndarray, state: FrameState | None, mirror: bool = False,
              pose: PoseFrame | None = None) -> np.ndarray:
@@ -101,7 +112,7 @@ class Overlay:
         if not text:
             return img
         lines = self._wrap(text, self.big)
-        step = round(40 * self.unit)
+        step = self.step
         if top:
             scale = self.small
             width = cv2.getTextSize(text, FONT, scale, max(1, round(scale * 2)))[0][0]
@@ -141,8 +152,8 @@ class Overlay:
         """Returns the y below them."""
         assert self.spec is not None
         x = round(12 * self.unit)
-        y = round(40 * self.unit)
-        line = round(34 * self.unit)
+        y = round(48 * self.unit)
+        line = round(46 * self.unit)
         if self.spec.mode is Mode.REPS:
             y = self._text(img, f"REPS {state.rep_count}   GOOD {state.good_reps}", (x, y), self.big)
             if state.top_s > 0:
@@ -185,10 +196,11 @@ class Overlay:
 
     def _draw_cues(self, img: np.ndarray, state: FrameState) -> None:
         """The newest correction, large, at the bottom; nothing else competes with it."""
-        if not state.cues:
+        cues = [c for c in state.cues if c.view or state.phase != "rest"] if self.live else state.cues
+        if not cues:
             return
-        lines = self._wrap(state.cues[0].message, self.big)
-        step = round(40 * self.unit)
+        lines = self._wrap(cues[0].message, self.big)
+        step = self.step
         y = img.shape[0] - round(16 * self.unit) - step * (len(lines) - 1)
         for text in lines:
             self._text(img, text, (round(12 * self.unit), y), self._fit(text, self.big), BAD)

@@ -168,9 +168,9 @@ def test_scripted_keys_press_at_their_time_and_answer_in_order():
 
 
 @pytest.mark.parametrize(("size", "screen", "fits"), [
-    ((1080, 1920), (1280, 800), (382, 680)),  # a phone clip on a laptop screen
+    ((1080, 1920), (1280, 800), (450, 800)),  # a phone clip on a laptop screen
     ((1920, 1080), None, (1280, 720)),
-    ((640, 480), (1280, 800), (640, 480)),  # never scaled up
+    ((480, 512), (1366, 768), (720, 768)),  # a small camera picture and the strip, scaled up to fill the screen
 ])
 def test_the_window_fits_the_screen(size, screen, fits):
     assert fit_to_screen(size, screen) == fits
@@ -245,7 +245,7 @@ def test_the_pain_key_stops_the_exercise_and_asks(tmp_path, clips, then):
     first = info["steps"][0]
     assert (first["exercise"], first["ended_by"], first["met"]) == ("glute_bridge", "pain", False)
     assert first["done"]["reps"] < 3
-    assert info["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 7,
+    assert info["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 7, "no_answer": False,
                                        "then": "skip" if then == "s" else "end"}]
     [stored] = history.list_sessions()
     if then == "s":
@@ -254,6 +254,35 @@ def test_the_pain_key_stops_the_exercise_and_asks(tmp_path, clips, then):
     else:  # never pushes on after p
         assert [s["exercise"] for s in info["steps"]] == ["glute_bridge"]
         assert info["ended_by"] == "pain" and (stored.pain_before, stored.pain_after) == (4, 7)
+
+
+@pytest.mark.slow
+def test_everything_shown_is_spoken_in_order_and_no_answer_is_kept_as_none(tmp_path, clips):
+    """No key pressed: the pain questions run out unanswered (null, listed as such, never 0); the words
+    said, with their times, hold each count in order, the rest with the next exercise and its start
+    position, the questions and the end."""
+    out = tmp_path / "routine.json"
+    cmd = [c for c in routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--realtime", "--keys", "_ _")
+           if c != "--no-voice"]
+    done = run(cmd, env={"FORMCHECK_AUDIO": "discard"})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    pain = report["routine"]["pain"]
+    assert (pain["before"], pain["after"], pain["no_answer"]) == (None, None, ["before", "after"])
+    assert report["voice"]["available"] is True
+    spoken = report["voice"]["spoken"]
+    said = [s["text"] for s in spoken]
+    assert [s["t_s"] for s in spoken] == sorted(s["t_s"] for s in spoken)
+    assert [t for t in said if t.isdigit()] == ["1", "2", "3", "1", "2"]
+    bridge, prone = load_spec("glute_bridge"), load_spec("prone_chest_lift")
+    rest = next(i for i, t in enumerate(said) if t.startswith("Rest 1.5 seconds"))
+    assert f"Next: Prone chest lift, 2 reps. {prone.start_position}" in said[rest]
+    assert said.index("3") < rest < len(said) - 1 - said[::-1].index("1")  # after the bridge, before the chest lifts
+    assert said[0] == "Warm up gently." and said[1] == "Pain before you start, 0 to 10?"
+    assert said[2].startswith("Glute bridge. 3 reps.") and bridge.start_position in said[2]
+    assert said[-2] == "Pain now, after the routine, 0 to 10?"
+    assert said[-1].startswith("Routine done.") and "2 of 2 sets met their target" in said[-1]
+    assert "Pain: before no answer, after no answer" in done.stdout
 
 
 @pytest.mark.slow
@@ -315,8 +344,8 @@ def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips,
     while proc.poll() is None and not any(min(counts) > 300 for counts in seen):
         if subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
                           capture_output=True).returncode == 0:
-            screen = cv2.imread(str(shot))[:, :, ::-1].astype(int)  # RGB; the window at the top left, unscaled
-            strip = screen[480:640, :640]  # under the 640x480 picture: name, start position, progress, keys
+            screen = cv2.imread(str(shot))[:, :, ::-1].astype(int)  # RGB; the window fills the 768 px high screen
+            strip = screen[520:, :700]  # under the 640x480 picture (scaled up): name, target, progress, keys
             seen.append((int(np.all(np.abs(strip - (60, 220, 90)) < 12, axis=-1).sum()),
                          int(np.all(np.abs(strip - (255, 70, 60)) < 12, axis=-1).sum()),
                          int(np.all(strip > 240, axis=-1).sum())))
