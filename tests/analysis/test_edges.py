@@ -68,6 +68,17 @@ def test_a_rep_the_recording_ends_during_its_top_is_counted_and_its_hold_unjudge
     assert engine.reps[0].unjudged == []
 
 
+def test_a_top_that_sags_below_its_band_before_the_end_is_still_unjudged():
+    # the hips sink from 0.4 to 0.3 in the last second (below the top's band) and the recording ends:
+    # they may rise again, so how long the top lasted is unknowable
+    sag = (1.0, {"hip_lift": (0.4, 0.3), "hip_line": (180.0, 178.0)})
+    stream = frames([still(1.0, hip_lift=0.0), bridge_up(2.0)[0], still(0.3, hip_lift=0.4, hip_line=180.0), sag],
+                    BRIDGE_REST)
+    (rep,) = run("glute_bridge", stream).reps
+    assert rep.hold_s < 1.0 and rep.faults == []
+    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in rep.unjudged
+
+
 def test_a_short_top_before_the_way_down_is_still_a_fault_at_the_end():
     # the top was over (the hips on their way down) when the recording ended: its length is known
     stream = frames([still(1.0, hip_lift=0.0)] + bridge_up(0.3)[:3], BRIDGE_REST)[:-10]

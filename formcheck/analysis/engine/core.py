@@ -19,6 +19,7 @@ from formcheck.spec.vocabulary import CueWhen, Mode
 
 CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
 IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
+STILL_UP = 0.5  # at the end, at least this part of the cycle's height up: the top may not be over
 
 
 @dataclass
@@ -197,7 +198,9 @@ class Engine:
     def _end_cycle(self, at_end: bool = False) -> list[Event]:
         """`at_end`: the recording ended during the cycle."""
         cycle = self.tracker.current()
-        in_top = at_end and self.tracker.phase in (Phase.UP, Phase.TOP)
+        # Ended still at the top, or still up (a top sags below its band and may rise again): how long
+        # the top would have lasted is unknowable.
+        in_top = at_end and (self.tracker.phase in (Phase.UP, Phase.TOP) or self.tracker.height() >= STILL_UP)
         if not self.tracker.counts(cycle):
             self.tracker.close()
             self._flush_pending(None)

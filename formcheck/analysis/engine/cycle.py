@@ -193,6 +193,12 @@ class CycleTracker:
                      peak - self.rest_level, peak - low,
                      self.rs.counter_enter is not None and not self._counter_seen)
 
+    def height(self) -> float:
+        """Where the last frame stands between the rest level (0) and the cycle's peak (1)."""
+        assert self.rest_level is not None
+        peak = max(self._drives)
+        return (self._drives[-1] - self.rest_level) / (peak - self.rest_level) if peak > self.rest_level else 0.0
+
     def top_s(self) -> float:
         return self._window[1] - self._window[0] if self.phase is Phase.TOP else 0.0
 
