@@ -127,6 +127,14 @@ def test_a_recording_that_begins_at_the_top_lists_that_rep_and_counts_the_next()
     assert began.message == "The recording begins during a rep: it was not counted"
 
 
+def test_a_body_settling_at_the_start_is_not_a_rep_the_recording_began_during():
+    # the hips come down 0.05 as the person settles (a rep rises 0.4): nothing is listed
+    stream = frames([still(1.0, hip_lift=0.05), (1.0, {"hip_lift": (0.05, 0.0)}), still(1.0, hip_lift=0.0)]
+                    + bridge_up(2.0), BRIDGE_REST)
+    engine = run("glute_bridge", stream)
+    assert engine.rep_count == 1 and engine.not_counted == []
+
+
 @pytest.mark.parametrize(("base", "reason", "words"), [
     ({}, Silence.NEVER_STARTED,  # the rest level follows the tilts a little: they stand under 0.01 above it
      r"Nothing was counted: in the start position, but the hip lift changed by 0\.00\d+ at most; "

@@ -124,10 +124,7 @@ class Engine:
             self.shown[name] = t
         self.clock_paused = False
         step = self.tracker.update(t, values)
-        began_during = self.edges.frame(t, values, self.tracker)
-        if began_during:
-            self.not_counted.append(began_during)
-            events.append(Event("not_counted", began_during.reason))
+        self.edges.frame(t, values, self.tracker)
         if step is Step.ENDED:
             events += self._end_cycle()
         elif step is Step.AT_TOP:
@@ -164,6 +161,8 @@ class Engine:
             self._end_cycle(at_end=True)
         self._flush_pending(None)
         items = self.holds if self.holds_mode else self.reps
+        self.not_counted = sorted(self.not_counted + self.edges.edge_cuts([i.metrics for i in items]),
+                                  key=lambda n: n.start_s)
         compared = {c.name: sum(1 for i in items if math.isfinite(i.metrics.get(metric_key(c), math.nan)))
                     for c in self.grader.cues}
         for item in items:
