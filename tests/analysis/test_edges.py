@@ -12,6 +12,7 @@ from formcheck.analysis.engine.edges import NotCountedReason, Silence
 from formcheck.analysis.session import Session
 from formcheck.spec.specs import load_spec
 from tests.builders import LUNGE_BASE, bridge_pose, frames, hold, still
+from tests.helpers import SAMPLES, trimmed
 
 VIEW_OK = {"visible": 1.0, "side_spread": 0.1, "front_leg": 1.0}
 BRIDGE_REST = {"hip_lift": 0.0, "hip_line": 140.0, "knee": 90.0, "face_up": 0.2, "torso_tilt": 80.0,
@@ -155,3 +156,71 @@ def test_when_nothing_counts_the_session_says_why(base, reason, words):
 def test_nothing_to_explain_when_something_counted():
     session = session_of("glute_bridge", frames([still(1.0, hip_lift=0.0)] + bridge_up(2.0), BRIDGE_REST))
     assert session.results().rep_count == 1 and session.results().nothing_counted is None
+
+
+# ---- on clips cut from the committed samples, and real recordings (MediaPipe: slow) -------------
+
+def analyze_clip(path, exercise: str) -> dict:
+    from formcheck.analysis.analyze import analyze_video
+    from formcheck.reports.report import build_report
+
+    result = analyze_video(path, load_spec(exercise), "full")
+    return build_report(result.session, result.info, result.model, result.complete, notes=result.notes).as_dict()
+
+
+def summary(report: dict, exercise: str) -> str:
+    from rich.console import Console
+
+    from formcheck.cli.console import print_summary
+
+    console = Console(record=True, width=200)
+    print_summary(report, load_spec(exercise), console)
+    return console.export_text()
+
+
+@pytest.mark.slow
+def test_a_bridge_clip_that_ends_early_in_a_top_leaves_that_hold_unjudged(tmp_path):
+    # bridge_640x480's third top runs 17.0-19.9 s by its labels; the clip now ends at 17.6 s
+    report = analyze_clip(trimmed(tmp_path, SAMPLES / "bridge_640x480.mp4", 17.6), "glute_bridge")
+    assert report["rep_count"] == 3 and [r["faults"] for r in report["reps"]] == [[], [], []]
+    last = report["reps"][-1]
+    assert last["hold_s"] < 1.0  # a fault, had the recording not ended there
+    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in last["unjudged"]
+    assert "no_hold_at_top" not in [w["cue"] for w in report["warnings"]]
+    assert "could not judge the hold at the top: the recording ended during the top" in summary(report, "glute_bridge")
+
+
+@pytest.mark.slow
+def test_a_lunge_clip_that_ends_in_the_stretch_before_the_hold_minimum_says_so(tmp_path):
+    # lunge_good's first stretch begins at about 3.5 s; the clip ends 2 s into it
+    report = analyze_clip(trimmed(tmp_path, SAMPLES / "lunge_good.mp4", 5.5), "deep_lunge_hip_flexor")
+    assert report["holds"] == []
+    (short,) = report["not_counted"]
+    assert short["reason"] == "too_short" and 1.5 <= short["seconds"] < 3.0
+    words = f"In the stretch for {short['seconds']:.1f} s when the recording ended: a hold counts from 3 s"
+    assert short["message"] == words
+    assert report["nothing_counted"] == {"reason": "left_uncounted", "message": words}
+    assert words in summary(report, "deep_lunge_hip_flexor")
+
+
+@pytest.mark.slow
+def test_an_exercise_analysed_as_another_says_it_is_not_this_exercise(tmp_path):
+    report = analyze_clip(trimmed(tmp_path, SAMPLES / "lunge_good.mp4", 12.0), "glute_bridge")
+    assert report["rep_count"] == 0
+    assert report["nothing_counted"]["reason"] in ("left_uncounted", "not_this_exercise")
+    assert "does not look like the glute bridge" in report["nothing_counted"]["message"].lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "exercise", "reason", "words"), [
+    ("polybag_pozice_ditete", "deep_lunge_hip_flexor", "not_this_exercise",
+     "this does not look like the deep lunge hip-flexor stretch"),
+    ("polybag_podsazeni_panve", "glute_bridge", "never_started",
+     "in the start position, but the hip lift changed by"),
+])
+def test_a_real_recording_that_counts_nothing_says_why_and_notes_nothing_false(name, exercise, reason, words):
+    report = analyze_clip(SAMPLES / "real" / f"{name}.mp4", exercise)
+    assert report["rep_count"] == 0 and report["holds"] == []
+    assert report["nothing_counted"]["reason"] == reason and words in report["nothing_counted"]["message"]
+    assert report["notes"] == []  # the child's pose is upright: no turned camera
+    assert report["nothing_counted"]["message"] in summary(report, exercise)
