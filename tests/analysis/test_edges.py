@@ -224,3 +224,20 @@ def test_a_real_recording_that_counts_nothing_says_why_and_notes_nothing_false(n
     assert report["nothing_counted"]["reason"] == reason and words in report["nothing_counted"]["message"]
     assert report["notes"] == []  # the child's pose is upright: no turned camera
     assert report["nothing_counted"]["message"] in summary(report, exercise)
+
+
+@pytest.mark.slow
+def test_a_live_session_that_ends_in_a_top_leaves_that_hold_unjudged(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    source, report_path = trimmed(tmp_path, SAMPLES / "bridge_640x480.mp4", 17.6), tmp_path / "live.json"
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--exercise", "glute_bridge", "--source",
+                           str(source), "--no-window", "--no-voice", "--no-save", "--json", str(report_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(report_path.read_text())
+    last = report["reps"][-1]
+    assert last["faults"] == [] and last["start_s"] > 15.0  # the third rep, under way as the session ended
+    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in last["unjudged"]
