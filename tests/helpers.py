@@ -175,3 +175,24 @@ def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 120) -> li
     if not found.wait(timeout):
         raise AssertionError(f"no line with {text!r} within {timeout} s; got {lines}")
     return lines
+
+
+def trimmed(tmp_path: Path, src: Path, end_s: float, start_s: float = 0.0) -> Path:
+    """The frames of `src` from `start_s` to `end_s` as a clip of their own: a recording that began
+    or ended there (re-encoded with PyAV, at the source's frame rate)."""
+    import av
+
+    path = tmp_path / f"{src.stem}_{start_s:g}-{end_s:g}.mp4"
+    with av.open(str(src)) as source, av.open(str(path), "w") as out:
+        video = source.streams.video[0]
+        stream = out.add_stream("libx264", rate=round(video.average_rate))
+        stream.width, stream.height, stream.pix_fmt = video.width, video.height, "yuv420p"
+        for frame in source.decode(video):
+            if frame.time is None or frame.time < start_s:
+                continue
+            if frame.time >= end_s:
+                break
+            copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+            out.mux(stream.encode(copy))
+        out.mux(stream.encode())
+    return path

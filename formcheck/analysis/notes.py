@@ -14,10 +14,14 @@ import numpy as np
 from formcheck.analysis.measures import MeasureComputer
 from formcheck.pose.landmarker import PeopleCounter, PoseFrame
 from formcheck.spec.specs import ExerciseSpec
+from formcheck.spec.vocabulary import MeasureKind
 
 SAMPLE_S = 0.5  # poses kept this often for the checks on the whole clip (a turned camera)
 CROWD_CHECK_S = 5.0  # how often to count the people in the picture (bench/two_people.py: the cost)
 CROWD_SHARE = 1 / 3  # two people in this share of the checks is worth a note
+UPRIGHT_FIT = 0.2  # a camera on its side: the posture fits fewer of the samples than this as they are ...
+TURNED_FIT = 0.9  # ... and at least this many turned (every clip of the five turned fits 1.0, another exercise 0.85)
+TURN_FREE = {MeasureKind.JOINT_ANGLE, MeasureKind.SIGNED_JOINT_ANGLE, MeasureKind.DISTANCE_RATIO}  # unchanged by a turn
 
 
 class NoteKind(StrEnum):
@@ -79,9 +83,12 @@ def _turned(frame: PoseFrame, size: tuple[int, int], clockwise: bool) -> PoseFra
 
 
 def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, int]) -> Note | None:
-    """A clip filmed with the camera on its side and no rotation tag: the exercise's posture
-    (its [[posture]] conditions) hardly ever fits the picture as it is, but mostly fits it turned."""
-    if len(samples) < 3 or not spec.posture:
+    """A clip filmed with the camera on its side and no rotation tag, on strong evidence only: the
+    exercise's posture (its [[posture]] conditions) hardly ever fits the picture as it is and nearly
+    always fits it turned. A posture of directions alone (the lunge's upright torso, the leg press)
+    is no evidence: another exercise turned (a child's pose, anyone lying down) fits it as well; a
+    joint angle in it (knees bent), which no turn changes, must hold too."""
+    if len(samples) < 3 or not any(spec.measures[c.measure].kind in TURN_FREE for c in spec.posture):
         return None
 
     def fits(frames: list[PoseFrame], frame_size: tuple[int, int]) -> float:
@@ -90,7 +97,7 @@ def _turned_note(spec: ExerciseSpec, samples: list[PoseFrame], size: tuple[int, 
 
     turned_size = (size[1], size[0])
     turned = max(fits([_turned(f, size, cw) for f in samples], turned_size) for cw in (True, False))
-    if fits(samples, size) < 0.2 and turned >= 0.5:
+    if fits(samples, size) < UPRIGHT_FIT and turned >= TURNED_FIT:
         return Note(note=NoteKind.BODY_ROTATED, message="The body looks turned by 90 degrees: was the camera on "
                     "its side? Turn the video upright and analyse it again.")
     return None

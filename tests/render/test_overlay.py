@@ -71,7 +71,8 @@ def test_the_skeleton_is_drawn_along_its_bones(good):
         mid = (good.pose.xy[a] + good.pose.xy[b]) / 2
         x, y = mid.astype(int)
         drawn += bone[y - 2:y + 3, x - 2:x + 3].any()
-    assert drawn >= len(SKELETON) - 2  # a bone's middle may sit under a joint's dot or the angle label
+    # a bone's middle may sit under a joint's dot, the angle label or the large counters
+    assert drawn >= len(SKELETON) - 4
     far_from_body = bone.copy()
     far_from_body[100:320, 40:400] = False
     assert not far_from_body[120:, :].any()  # bones only around the body (the counters are above)
@@ -99,7 +100,7 @@ def test_the_correction_is_large_at_the_bottom(faulty, size):
     red = near(img, BAD, 40)
     red[: int(0.7 * h)] = False  # the joint and its angle are red too; the correction is below them
     lines = text_lines(red)
-    assert len(lines) == 2  # "Lift your hips until shoulders, hips / and knees are in one line"
+    assert 2 <= len(lines) <= 3  # the message wrapped in large text, every line inside the frame
     tallest = max(bottom - top + 1 for top, bottom in lines)
     assert tallest >= 0.05 * h, f"correction text {tallest} px high on a {h} px frame"
     assert lines[-1][1] < h - 4  # the last line is whole, above the bottom edge
@@ -143,8 +144,8 @@ def test_joints_beyond_the_border_draw_nothing_outside_and_do_not_fail(good):
 def test_a_frame_without_a_pose_draws_no_skeleton_but_the_counters(good):
     state = dataclasses.replace(good, pose=PoseFrame.empty(good.t), points={}, values={})
     img = draw(state)
-    assert not near(img, BONE, 25)[int(0.2 * H):].any()
-    assert not near(img, GOOD, 20)[int(0.2 * H):].any()
+    assert not near(img, BONE, 25)[int(0.3 * H):].any()  # under the large counters
+    assert not near(img, GOOD, 20)[int(0.3 * H):].any()
     assert near(img, TEXT, 20)[: int(0.12 * H)].sum() > 300
     before_counting = Overlay(load_spec("glute_bridge"), (W, H)).draw(np.zeros((H, W, 3), np.uint8), None,
                                                                       pose=PoseFrame.empty(0.0))

@@ -20,6 +20,7 @@ from formcheck.spec.vocabulary import CueWhen, Mode
 
 CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
 IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
+STILL_UP = 0.5  # at the end, at least this part of the cycle's height up: the top may not be over
 
 
 @dataclass(kw_only=True)
@@ -131,9 +132,7 @@ class Engine:
             self.shown[name] = t
         self.clock_paused = False
         step = self.tracker.update(t, values)
-        began_during = self.edges.frame(t, values, self.tracker)
-        if began_during:
-            events.append(self._listed(began_during))
+        self.edges.frame(t, values, self.tracker)
         if step is Step.ENDED:
             events += self._end_cycle()
         elif step is Step.AT_TOP:
@@ -169,6 +168,8 @@ class Engine:
             self._end_cycle(at_end=True)
         self._flush_pending(None)
         items = self.holds if self.holds_mode else self.reps
+        self.not_counted = sorted(self.not_counted + self.edges.edge_cuts([i.metrics for i in items]),
+                                  key=lambda n: n.start_s)
         compared = {c.name: sum(1 for i in items if math.isfinite(i.metrics.get(metric_key(c), math.nan)))
                     for c in self.grader.cues}
         for item in items:
@@ -203,7 +204,9 @@ class Engine:
     def _end_cycle(self, at_end: bool = False) -> list[Event]:
         """`at_end`: the recording ended during the cycle."""
         cycle = self.tracker.current()
-        in_top = at_end and self.tracker.phase in (Phase.UP, Phase.TOP)
+        # Ended still at the top, or still up (a top sags below its band and may rise again): how long
+        # the top would have lasted is unknowable.
+        in_top = at_end and (self.tracker.phase in (Phase.UP, Phase.TOP) or self.tracker.height() >= STILL_UP)
         if not self.tracker.counts(cycle):
             self.tracker.close()
             self._flush_pending(None)

@@ -198,6 +198,12 @@ class CycleTracker:
                      setup=self._setup, setup_frames=self._setup_frames, amplitude=peak - self.rest_level,
                      span=peak - low, half_seen=self.rs.counter_enter is not None and not self._counter_seen)
 
+    def height(self) -> float:
+        """Where the last frame stands between the rest level (0) and the cycle's peak (1)."""
+        assert self.rest_level is not None
+        peak = max(self._drives)
+        return (self._drives[-1] - self.rest_level) / (peak - self.rest_level) if peak > self.rest_level else 0.0
+
     def top_s(self) -> float:
         return self._window[1] - self._window[0] if self.phase is Phase.TOP else 0.0
 

@@ -16,6 +16,8 @@ from formcheck.spec.vocabulary import CueWhen, Mode
 NO_PERSON_SHARE = 0.3  # pose found in fewer frames than this: nobody was there to count
 VIEW_SHARE = 0.5  # a view problem over more of the time than this explains a silence
 START_SHARE = 0.5  # in the start position less often than this: another exercise
+MIN_LISTED_S = 0.5  # a stay at the top shorter than this is passing through, not a hold too short
+EDGE_SHARE = 0.7  # a movement the edge cut is listed if at least this large against the counted ones
 
 
 class NotCountedReason(StrEnum):
@@ -82,30 +84,38 @@ class Edges:
         self._start: tuple[float, float, bool] | None = None  # (t, drive, in position) as a track began
         self._watching = False  # the track began: was it during a rep? (until a cycle starts)
         self._watch = spec.cycle.counter_enter is None  # two-sided drives: half_seen says it
+        # What the edges may have cut, with how far the drive moved: listed at the end only if as large
+        # as the person's own counted reps (a body settling at the start is not a rep).
+        self._edge_cuts: list[tuple[NotCounted, float]] = []
 
-    def frame(self, t: float, values: dict[str, float], tracker: CycleTracker) -> NotCounted | None:
-        """After the tracker's step. Returns a rep or hold the recording (or shot) began during, once
-        the drive has come down from where it began by as much as a rep rises."""
+    def frame(self, t: float, values: dict[str, float], tracker: CycleTracker) -> None:
+        """After the tracker's step: the frame's tallies, and whether the recording (or shot) began
+        during a rep or hold: the drive came down from where it began by as much as a rep rises."""
         drive = tracker.drive(values)
         if not math.isfinite(drive) or tracker.rest_level is None:
-            return None
+            return
         self.frames += 1
         self.in_start += self._posed(values, at_top=False)
         if tracker.phase is not Phase.REST:
             self._watching = False
-            return None
+            return
         self.most_rise = max(self.most_rise, drive - tracker.rest_level)
         if self._start is None:
             self._start, self._watching = (t, drive, self._posed(values, at_top=True)), self._watch
             self._watch = self.spec.cycle.counter_enter is None
         start_t, start_drive, in_position = self._start
-        if self._watching and start_drive - drive >= self.spec.cycle.enter:
-            self._watching = False
-            if in_position:
-                message = self.spec.messages[f"started_during_{self.item}"]
-                return NotCounted(start_s=round(start_t, 3), end_s=round(t, 3),
-                                  reason=NotCountedReason.STARTED_DURING, message=message)
-        return None
+        if not self._watching or start_drive - drive < self.spec.cycle.enter:
+            return
+        fall = start_drive - drive
+        if self._edge_cuts and self._edge_cuts[-1][0].start_s == round(start_t, 3):
+            item, before = self._edge_cuts[-1]
+            if fall > before:  # still coming down: it ends later, and fell further
+                self._edge_cuts[-1] = (NotCounted(start_s=item.start_s, end_s=round(t, 3), reason=item.reason,
+                                                  message=item.message), fall)
+        elif in_position:
+            self._edge_cuts.append((NotCounted(start_s=round(start_t, 3), end_s=round(t, 3),
+                                               reason=NotCountedReason.STARTED_DURING,
+                                               message=self.spec.messages[f"started_during_{self.item}"]), fall))
 
     def _posed(self, values: dict[str, float], *, at_top: bool) -> bool:
         """In the exercise's position (a spec without [[posture]] has none to leave)."""
@@ -118,23 +128,35 @@ class Edges:
         self._watch = not listed and self.spec.cycle.counter_enter is None
 
     def uncounted(self, cycle: Cycle, at_end: bool, in_position: bool) -> NotCounted | None:
-        """A cycle too short to count: listed when the body was clearly in the position (a hold too
-        short, or a rep the end cut off); a brief movement elsewhere is only tallied."""
+        """A cycle too short to count, in the position: a stay too short for a hold is listed with its
+        seconds; a rep or hold the end cut short is kept to be weighed at the end (`edge_cuts`)."""
         self.brief += 1
         if not in_position:
             return None
         rs = self.spec.cycle
-        short_top = cycle.top_s < rs.min_top_s
-        seconds, limit = (cycle.top_s, rs.min_top_s) if short_top else (cycle.end_s - cycle.start_s, rs.min_rep_s)
-        if self.item == "hold" and seconds >= 1.0:
+        if self.item == "hold" and cycle.top_s >= MIN_LISTED_S:
+            short_top = cycle.top_s < rs.min_top_s
+            seconds, limit = (cycle.top_s, rs.min_top_s) if short_top else (cycle.end_s - cycle.start_s, rs.min_rep_s)
             key = "too_short_at_end" if at_end else "too_short"
             message = fill(self.spec.messages[key], seconds=f"{seconds:.1f}", limit=f"{limit:g}")
             return NotCounted(start_s=round(cycle.start_s, 3), end_s=round(cycle.end_s, 3),
                               reason=NotCountedReason.TOO_SHORT, message=message, seconds=round(seconds, 3))
         if at_end:
-            return NotCounted(start_s=round(cycle.start_s, 3), end_s=round(cycle.end_s, 3),
-                              reason=NotCountedReason.ENDED_DURING, message=self.spec.messages["ended_during_rep"])
+            item = NotCounted(start_s=round(cycle.start_s, 3), end_s=round(cycle.end_s, 3),
+                              reason=NotCountedReason.ENDED_DURING,
+                              message=self.spec.messages[f"ended_during_{self.item}"])
+            self._edge_cuts.append((item, cycle.amplitude))
         return None
+
+    def edge_cuts(self, counted: list[dict[str, float]]) -> list[NotCounted]:
+        """The reps or holds the start or end cut, among those weighed: only those whose movement was
+        as large as the counted ones' (`counted`: their metrics) are listed; with none counted there
+        is nothing to weigh them against, and a silence is explained otherwise."""
+        sizes = sorted(m["amplitude"] for m in counted if math.isfinite(m.get("amplitude", math.nan)))
+        if not sizes:
+            return []
+        typical = sizes[len(sizes) // 2]
+        return [item for item, size in self._edge_cuts if size >= EDGE_SHARE * typical]
 
     def ended_in_top(self, verdict: Verdict) -> None:
         """The recording ended during the top: how long it would have lasted is unknowable, so a cue
@@ -163,7 +185,7 @@ class Edges:
             if seen_s and secs > VIEW_SHARE * seen_s:
                 reason = spec.cue(name).unjudged_reason or spec.cue(name).message
                 return NothingCounted(reason=Silence.VIEW, message=fill(messages["nothing_view"], reason=reason))
-        for item in sorted(not_counted, key=lambda n: SAYS_MOST.index(n.reason)):
+        for item in sorted(not_counted, key=lambda n: (SAYS_MOST.index(n.reason), -(n.seconds or 0.0))):
             return NothingCounted(reason=Silence.LEFT_UNCOUNTED, message=item.message)
         exercise = spec.name.lower()
         if not self.frames or self.in_start < START_SHARE * self.frames:
