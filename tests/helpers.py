@@ -196,3 +196,29 @@ def trimmed(tmp_path: Path, src: Path, end_s: float, start_s: float = 0.0) -> Pa
             out.mux(stream.encode(copy))
         out.mux(stream.encode())
     return path
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes a process started (Linux /proc), its workers among them."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

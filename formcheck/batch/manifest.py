@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from formcheck.batch.jobs import Job
+from formcheck.batch.jobs import MANIFEST_NAME, OUTPUT_SUFFIXES, Job
 from formcheck.pose.landmarker import model_label
 from formcheck.reports.outputs import atomic_write
-from formcheck.spec.specs import specs_dir
+from formcheck.spec.specs import exercise_ids, specs_dir
 
-MANIFEST_NAME = "batch-manifest.json"
 MANIFEST_SCHEMA = "formcheck.batch/1"
 
 
@@ -49,9 +48,19 @@ def _input_key(job: Job, options: Options, sha256: str) -> dict[str, Any]:
 
 
 def _output_names(job: Job, options: Options) -> list[str]:
-    return [job.rel + ".json"] + [job.rel + s for s, on in ((".annotated.mp4", options.video),
-                                                               (".measures.csv", options.csv),
-                                                               (".html", options.html)) if on]
+    wanted = (True, options.video, options.csv, options.html)
+    return [job.rel + suffix for suffix, on in zip(OUTPUT_SUFFIXES, wanted, strict=True) if on]
+
+
+ROW_KEYS = frozenset({"reps", "good_reps", "holds", "left_s", "right_s", "pose_coverage", "frames", "faults"})
+
+
+def stored_row(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """A done file's summary row, or None when the entry is not done or damaged (then it is redone)."""
+    row = entry.get("row")
+    if entry.get("status") != "ok" or not isinstance(row, dict) or set(row) != ROW_KEYS:
+        return None
+    return row if isinstance(row["faults"], dict) else None
 
 
 class Manifest:
@@ -63,15 +72,18 @@ class Manifest:
         if self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-                self.entries = data["files"] if data.get("schema") == MANIFEST_SCHEMA else {}
-            except (ValueError, KeyError, TypeError):
+                files = data["files"] if data.get("schema") == MANIFEST_SCHEMA else {}
+                # an entry damaged by hand or by a disk is redone; the others stand
+                self.entries = {k: v for k, v in files.items() if isinstance(v, dict)}
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 self.entries = {}  # unreadable: everything is redone
 
     def is_done(self, job: Job, options: Options, key: dict[str, Any], out: Path) -> bool:
         entry = self.entries.get(job.rel)
-        return (entry is not None and entry["status"] == "ok"
+        return (entry is not None and stored_row(entry) is not None
                 and all(entry.get(k) == v for k, v in key.items())
-                and entry["spec_version"] == spec_version(entry["exercise"])
+                and entry.get("exercise") in exercise_ids()
+                and entry.get("spec_version") == spec_version(entry["exercise"])
                 and all((out / name).is_file() for name in _output_names(job, options)))
 
     def record(self, rel: str, entry: dict[str, Any]) -> None:

@@ -6,15 +6,13 @@ import csv
 import html
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from formcheck.batch.jobs import INDEX_NAME, SUMMARY_NAME, Job
+from formcheck.batch.manifest import Manifest, stored_row
 from formcheck.reports.outputs import atomic_write
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import Mode
-
-if TYPE_CHECKING:
-    from formcheck.batch.jobs import Job
-    from formcheck.batch.manifest import Manifest
 
 
 def summary_row(report: dict[str, Any]) -> dict[str, Any]:
@@ -38,9 +36,11 @@ def write_summary(out: Path, jobs: list[Job], manifest: Manifest) -> list[dict[s
     rows = []
     for job in jobs:
         entry = manifest.entries.get(job.rel, {})
-        row = {"path": str(job.source), "patient": job.patient, "exercise": entry.get("exercise", job.exercise),
-               "status": entry.get("status", "not done"), "reason": entry.get("reason", ""),
-               "report": job.rel + ".json" if entry.get("status") == "ok" else "", **entry.get("row", {})}
+        stored = stored_row(entry)
+        status = "ok" if stored is not None else "failed" if entry.get("status") == "failed" else "not done"
+        row = {"path": str(job.source), "patient": job.patient, "exercise": str(entry.get("exercise", job.exercise)),
+               "status": status, "reason": str(entry.get("reason", "")) if status == "failed" else "",
+               "report": job.rel + ".json" if stored is not None else "", **(stored or {})}
         row["page"] = job.rel + ".html" if row["report"] and (out / f"{job.rel}.html").is_file() else row["report"]
         rows.append(row)
     cues = sorted({cue for row in rows for cue in row.get("faults", {})})
@@ -51,8 +51,8 @@ def write_summary(out: Path, jobs: list[Job], manifest: Manifest) -> list[dict[s
         counts = row.get("faults")
         writer.writerow([row.get(c, "") for c in SUMMARY_COLUMNS]
                         + [counts.get(c, 0) if counts is not None else "" for c in cues])
-    atomic_write(out / "summary.csv", buf.getvalue())
-    atomic_write(out / "index.html", _index_html(rows))
+    atomic_write(out / SUMMARY_NAME, buf.getvalue())
+    atomic_write(out / INDEX_NAME, _index_html(rows))
     return rows
 
 

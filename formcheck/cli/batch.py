@@ -9,13 +9,17 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from formcheck.batch import run as batching
-from formcheck.batch.jobs import jobs_from_inputs, jobs_from_manifest
+from formcheck.batch.jobs import INDEX_NAME, SUMMARY_NAME, jobs_from_inputs, jobs_from_manifest
 from formcheck.batch.manifest import Options
+from formcheck.batch.run import run_batch
+from formcheck.batch.runners import DEFAULT_WORKERS
+from formcheck.batch.worker import Outcome
 from formcheck.cli.console import err, fail, out
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
+
+MAX_WORKERS = 256  # more processes than any machine's cores only costs memory (about 340 MB each)
 
 
 def batch(
@@ -25,7 +29,8 @@ def batch(
     exercise: Annotated[str | None, typer.Option(
         "--exercise", "-e", help="Exercise id for every file, or 'auto' to recognise each.")] = None,
     manifest: Annotated[Path | None, typer.Option(help="CSV of path,exercise[,patient] instead of INPUTS.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes on this machine.")] = batching.DEFAULT_WORKERS,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="Worker processes on this machine.")] \
+    = DEFAULT_WORKERS,
     ray: Annotated[str | None, typer.Option(help="Run on a Ray cluster: its address, or 'local' to start "
                                             "one here (needs formcheck[ray]).")] = None,
     force: Annotated[bool, typer.Option(help="Redo files whose results are already in --out.")] = False,
@@ -56,7 +61,7 @@ def batch(
             task = bar.add_task("batch", total=None, failed=0, fps=0.0)
             started, frames = time.monotonic(), 0
 
-            def advance(outcome: batching.Outcome | None, total: int) -> None:
+            def advance(outcome: Outcome | None, total: int) -> None:
                 nonlocal frames
                 if outcome is None:
                     bar.update(task, total=total)
@@ -69,7 +74,7 @@ def batch(
                 bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not outcome.ok),
                            fps=frames / max(time.monotonic() - started, 1e-6))
 
-            result = batching.run_batch(jobs, out_dir, options, workers, ray, force,
+            result = run_batch(jobs, out_dir, options, workers, ray, force,
                                         advance)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
@@ -77,9 +82,11 @@ def batch(
         if row["status"] == "failed":
             err.print(f"[red]failed:[/] {row['path']}: {row['reason']}", highlight=False, soft_wrap=True)
     stopped = " [yellow](stopped: rerun to go on)[/]" if result.interrupted else ""
+    wrote = (f"Wrote {out_dir / SUMMARY_NAME} and {out_dir / INDEX_NAME}" if not result.summary_error else
+             f"[red]Could not write {out_dir / SUMMARY_NAME}: {result.summary_error}[/] (the reports stand)")
     out.print(f"{result.done} analysed, {result.skipped} skipped (already done), {result.failed} failed{stopped}. "
-              f"Wrote {out_dir / 'summary.csv'} and {out_dir / 'index.html'}", highlight=False)
+              f"{wrote}", highlight=False)
     if result.interrupted:
         raise typer.Exit(code=130)
-    if result.failed:
+    if result.failed or result.summary_error:
         raise typer.Exit(code=1)

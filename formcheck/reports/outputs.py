@@ -93,7 +93,7 @@ def check_writable(path: Path) -> None:
     if target.exists() and not os.access(target, os.W_OK):
         raise FormcheckError(f"cannot write {path}: permission denied")
     try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".formcheck-", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -115,15 +115,21 @@ def write_text(path: Path, text: str) -> None:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, content: bytes) -> None:
+    """The whole file or the old one: written beside it under a short temporary name (so a name at
+    the file system's length limit still works) and renamed over it."""
     path = Path(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)  # replacing a file keeps its mode
     except FileNotFoundError:
         mode = 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".formcheck-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
             f.flush()
             os.fchmod(f.fileno(), mode)
         os.replace(tmp, path)

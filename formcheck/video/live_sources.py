@@ -166,9 +166,11 @@ class RealtimeFileSource(LiveSource):
         self.name = str(path)
 
     def _run(self) -> None:
-        start = time.monotonic()
+        start: float | None = None
         try:
             for t, rgb in self._video.frames():
+                if start is None:  # the clock starts at the first frame, not before its decoding
+                    start = time.monotonic() - t
                 if self._wait_turn(start + t):
                     return
                 self.frames.put(Captured(t=t, wall=time.monotonic(), rgb=rgb))

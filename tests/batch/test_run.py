@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.batch.jobs import Job, jobs_from_inputs
-from formcheck.batch.manifest import MANIFEST_NAME, Manifest, Options, _input_key, file_sha256
+from formcheck.batch.jobs import MANIFEST_NAME, Job, jobs_from_inputs
+from formcheck.batch.manifest import Manifest, Options, _input_key, file_sha256
 from formcheck.cli.main import app
 from formcheck.errors import FormcheckError
-from tests.helpers import ROOT, SAMPLES
+from tests.helpers import ROOT, SAMPLES, alive, child_pids, cmdline, started
 
 runner = CliRunner()
 
@@ -85,13 +85,15 @@ def test_a_result_is_reused_only_for_the_same_input_spec_and_model(tmp_path, mon
     out = tmp_path / "out"
     out.mkdir()
     video = touch(tmp_path / "a.mp4", "frames")
-    job, options = Job(video, "a", "glute_bridge"), Options(model="lite")
+    job, options = Job(source=video, rel="a", exercise="glute_bridge"), Options(model="lite")
     key = _input_key(job, options, file_sha256(video))
     touch(out / "a.json", "{}")
     from formcheck.batch.manifest import spec_version
 
+    row = {"reps": 1, "good_reps": 1, "holds": 0, "left_s": "", "right_s": "", "pose_coverage": 1.0, "frames": 9,
+           "faults": {}}
     Manifest(out).record("a", {**key, "exercise": "glute_bridge", "status": "ok",
-                               "spec_version": spec_version("glute_bridge")})
+                               "spec_version": spec_version("glute_bridge"), "row": row})
     manifest = Manifest(out)  # read back from the file
     assert manifest.is_done(job, options, key, out)
     assert not manifest.is_done(job, Options(model="full"), _input_key(job, Options(model="full"), key["input_sha256"]),
@@ -260,3 +262,97 @@ def test_ray_local_recognises_the_exercise_and_gives_the_same_report(first_batch
     assert row["exercise"] == "glute_bridge"
     report = json.loads((tmp_path / "out" / row["report"]).read_text())
     assert report == json.loads((root / "out/a/bridge_cut_off.json").read_text())
+
+
+# ---- hostile archives and endings --------------------------------------------------------------
+
+
+def test_what_cannot_be_read_in_a_folder_is_listed_and_the_rest_found(tmp_path):
+    touch(tmp_path / "in/a.mp4")
+    touch(tmp_path / "in/deep/b.mp4")
+    (tmp_path / "in/gone.mp4").symlink_to(tmp_path / "nowhere.mp4")
+    os.mkfifo(tmp_path / "in/pipe.mp4")
+    (tmp_path / "in/empty.mp4").write_bytes(b"")
+    (tmp_path / "in/loop").symlink_to(tmp_path / "in")  # a link back up the tree
+    deep = tmp_path / "in"
+    for _ in range(300):
+        deep = deep / "d"
+        deep.mkdir()
+    touch(deep / "c.mp4")
+    jobs = {j.rel.rsplit("/", 1)[-1]: j for j in jobs_from_inputs([str(tmp_path / "in")], "glute_bridge")}
+    assert sorted(jobs) == ["a", "b", "c", "empty", "gone", "pipe"]
+    assert {k: j.problem for k, j in jobs.items() if j.problem} == {
+        "empty": "the file is empty", "gone": "a link to nothing (its target is missing)",
+        "pipe": "not a regular file (a FIFO or device?)"}
+
+
+@pytest.mark.parametrize("name", ["index", "batch-manifest", "INDEX"])
+def test_inputs_named_like_the_batch_files_keep_their_own_outputs(tmp_path, name):
+    touch(tmp_path / f"in/{name}.mp4")
+    touch(tmp_path / "in/other.mp4")
+    rels = sorted(j.rel for j in jobs_from_inputs([str(tmp_path / "in")], "glute_bridge"))
+    assert rels == sorted([f"{name}.mp4", "other"])
+
+
+def batch_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "formcheck", "batch", *args]
+
+
+def clips_in(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        shutil.copy(SAMPLES / ("bridge_cut_off.mp4" if i % 2 else "bridge_end_on.mp4"), folder / f"clip{i}.mp4")
+
+
+def wait_for_workers(pid: int, n: int, timeout: float = 120) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = [c for c in child_pids(pid) if "spawn_main" in cmdline(c)]
+        if len(workers) >= n:
+            return workers
+        time.sleep(0.1)
+    raise AssertionError(f"no {n} workers within {timeout} s")
+
+
+def batch_with_workers(tmp_path: Path, clips: int, workers: int) -> tuple[subprocess.Popen, list[int]]:
+    """A batch over `clips` committed clips, started, once its workers are up."""
+    clips_in(tmp_path / "in", clips)
+    batch = started(batch_cmd("in", "-e", "glute_bridge", "--out", "out", "--model", "lite", "--workers",
+                              str(workers)), cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    return batch, wait_for_workers(batch.pid, workers)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_file_costs_nothing(tmp_path):
+    batch, workers = batch_with_workers(tmp_path, 3, 2)
+    time.sleep(3)  # into the analysis
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = batch.communicate(timeout=600)
+    assert batch.returncode == 0, stderr
+    assert "3 analysed, 0 skipped (already done), 0 failed" in " ".join(stdout.split())
+    assert "Traceback" not in stderr
+    assert all(row["status"] == "ok" for row in summary(tmp_path / "out").values())
+
+
+@pytest.mark.slow
+def test_workers_of_a_batch_killed_with_sigkill_end_too(tmp_path):
+    batch, workers = batch_with_workers(tmp_path, 2, 2)
+    batch.kill()
+    batch.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [w for w in workers if alive(w)]
+
+
+@pytest.mark.slow
+def test_a_second_batch_on_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    first, _ = batch_with_workers(tmp_path, 2, 1)
+    second = run_batch(tmp_path, "in", "-e", "glute_bridge", "--out", "out", "--model", "lite")
+    assert second.returncode == 1
+    assert second.stderr.strip().splitlines() == [
+        f"error: another formcheck batch (process {first.pid}) is writing to out; "
+        "wait for it to end or choose another --out"]
+    _, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr
+    assert len(json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())["files"]) == 2
