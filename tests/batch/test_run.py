@@ -17,7 +17,7 @@ from formcheck.batch.jobs import MANIFEST_NAME, Job, jobs_from_inputs
 from formcheck.batch.manifest import Manifest, Options, _input_key, file_sha256
 from formcheck.cli.main import app
 from formcheck.errors import FormcheckError
-from tests.helpers import ROOT, SAMPLES, alive, child_pids, cmdline, started
+from tests.helpers import ROOT, SAMPLES, alive, child_pids, cmdline, started, trimmed
 
 runner = CliRunner()
 
@@ -356,3 +356,66 @@ def test_a_second_batch_on_the_same_folder_is_refused_while_the_first_runs(tmp_p
     _, stderr = first.communicate(timeout=600)
     assert first.returncode == 0, stderr
     assert len(json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())["files"]) == 2
+
+
+@pytest.mark.slow
+def test_fifty_clips_survive_a_killed_worker_and_a_killed_batch(tmp_path):
+    """Every clip ends with one report or one reason and the manifest is whole, after a worker
+    killed at random and the batch itself killed with SIGKILL and run again."""
+    import random
+
+    pieces = [trimmed(tmp_path, SAMPLES / f"{name}.mp4", start + 1.2, start)
+              for name in ("bridge_end_on", "bridge_cut_off") for start in (0.0, 2.0)]
+    (tmp_path / "in").mkdir()
+    for i in range(50):
+        shutil.copy(pieces[i % len(pieces)], tmp_path / "in" / f"p{i // 10}_clip{i:02d}.mp4")
+    rng = random.Random(7)
+    args = batch_cmd("in", "-e", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "2")
+    batch = started(args, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    workers = wait_for_workers(batch.pid, 2)
+    time.sleep(rng.uniform(3, 6))
+    os.kill(rng.choice(workers), signal.SIGKILL)
+    manifest = tmp_path / "out" / MANIFEST_NAME
+    deadline = time.monotonic() + 300
+    while (not manifest.exists() or len(json.loads(manifest.read_text())["files"]) < 15) and batch.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    batch.kill()
+    batch.communicate(timeout=60)
+    assert 15 <= len(json.loads(manifest.read_text())["files"]) < 50  # stopped half way
+    rerun = run_batch(tmp_path, *args[4:])
+    assert rerun.returncode in (0, 1), rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    files = json.loads(manifest.read_text())["files"]
+    assert len(files) == 50
+    rows = summary(tmp_path / "out")
+    assert len(rows) == 50
+    for rel, entry in files.items():
+        report = tmp_path / "out" / f"{rel}.json"
+        if entry["status"] == "ok":
+            assert json.loads(report.read_text())["frames_analyzed"] > 0
+        else:
+            assert entry["reason"] and not report.exists()
+    assert sum(e["status"] == "ok" for e in files.values()) >= 49  # at most the file in the killed worker's hands
+
+
+@pytest.mark.slow
+def test_an_output_that_cannot_be_written_fails_its_file_and_the_batch_goes_on(tmp_path):
+    clips_in(tmp_path / "in", 2)
+    (tmp_path / "out/clip0.json").mkdir(parents=True)  # as a full disk would, the report cannot be written
+    result = run_batch(tmp_path, "in", "-e", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    rows = summary(tmp_path / "out")
+    assert rows["in/clip0.mp4"]["status"] == "failed"
+    assert rows["in/clip0.mp4"]["reason"] == "cannot write its results in out: Is a directory"
+    assert rows["in/clip1.mp4"]["status"] == "ok"
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+    (tmp_path / "out/clip0.json").rmdir()
+    (tmp_path / "out/summary.csv").unlink()
+    (tmp_path / "out/summary.csv").mkdir()  # now the summary cannot be written
+    result = run_batch(tmp_path, "in", "-e", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "1")
+    assert result.returncode == 1
+    assert "1 analysed, 1 skipped (already done), 0 failed. Could not write out/summary.csv: Is a directory (the " \
+           "reports stand)" in " ".join(result.stdout.split())
+    assert json.loads((tmp_path / "out/clip0.json").read_text())["frames_analyzed"] > 0
