@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 # FFmpeg's AVERROR_INVALIDDATA, which PyAV shows as "[Errno 1094995529] Invalid data found ...".
 _FFMPEG_INVALID_DATA = 1094995529
@@ -21,3 +23,9 @@ def describe(exc: BaseException) -> str:
         return "no space left on the disk"
     text = getattr(exc, "strerror", None)
     return str(text) if text else str(exc)
+
+
+def path_text(path: str | Path) -> str:
+    """A path as text that can be printed and stored: a name that is not UTF-8 (Latin-1 from an
+    old USB stick) shows its odd bytes as \\xNN instead of breaking every UTF-8 output."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

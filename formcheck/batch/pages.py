@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from formcheck.batch.jobs import INDEX_NAME, SUMMARY_NAME, Job
 from formcheck.batch.manifest import Manifest, stored_row
+from formcheck.errors import path_text
 from formcheck.reports.outputs import atomic_write
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import Mode
@@ -38,10 +41,12 @@ def write_summary(out: Path, jobs: list[Job], manifest: Manifest) -> list[dict[s
         entry = manifest.entries.get(job.rel, {})
         stored = stored_row(entry)
         status = "ok" if stored is not None else "failed" if entry.get("status") == "failed" else "not done"
-        row = {"path": str(job.source), "patient": job.patient, "exercise": str(entry.get("exercise", job.exercise)),
+        row = {"path": path_text(job.source), "patient": job.patient,
+               "exercise": str(entry.get("exercise", job.exercise)),
                "status": status, "reason": str(entry.get("reason", "")) if status == "failed" else "",
-               "report": job.rel + ".json" if stored is not None else "", **(stored or {})}
-        row["page"] = job.rel + ".html" if row["report"] and (out / f"{job.rel}.html").is_file() else row["report"]
+               "report": path_text(job.rel + ".json") if stored is not None else "", **(stored or {})}
+        page = job.rel + ".html" if (out / f"{job.rel}.html").is_file() else job.rel + ".json"
+        row["page"] = page if stored is not None else ""  # a link: the file's own name, not its text
         rows.append(row)
     cues = sorted({cue for row in rows for cue in row.get("faults", {})})
     buf = io.StringIO()
@@ -84,7 +89,7 @@ def report_html(report: dict[str, Any], spec: ExerciseSpec) -> str:
         table = "<tr><th>hold</th><th>front leg</th><th>time</th><th>in the stretch</th><th>form</th></tr>"
     warnings = "".join(f"<li>{w['start_s']:.1f}-{w['end_s']:.1f} s: {html.escape(w['message'])}</li>"
                        for w in report["warnings"])
-    return _page(f"{spec.name}: {report['source']['path']}",
+    return _page(f"{spec.name}: {path_text(report['source']['path'])}",
                  f"{head}<table>{table}{''.join(rows)}</table>"
                  + (f"<h2>Corrections</h2><ul>{warnings}</ul>" if warnings else "")
                  + f"<p>Pose found in {report['pose_coverage'] * 100:.0f}% of frames; model {report['model']}.</p>")
@@ -92,7 +97,7 @@ def report_html(report: dict[str, Any], spec: ExerciseSpec) -> str:
 
 def _index_html(rows: list[dict[str, Any]]) -> str:
     def cell(row: dict[str, Any]) -> str:
-        link = (f'<a href="{html.escape(row["page"])}">{html.escape(row["path"])}</a>'
+        link = (f'<a href="{quote(os.fsencode(row["page"]))}">{html.escape(row["path"])}</a>'
                 if row["page"] else html.escape(row["path"]))
         faults = ", ".join(f"{c} &times;{n}" for c, n in row.get("faults", {}).items())
         counts = ("" if "reps" not in row else

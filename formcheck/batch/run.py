@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formcheck import atomic
 from formcheck.batch.jobs import LOCK_NAME, Job
 from formcheck.batch.manifest import Manifest, Options, _input_key, file_sha256, spec_version
 from formcheck.batch.pages import report_html, summary_row, write_summary
 from formcheck.batch.runners import DEFAULT_WORKERS, LocalRunner, RayRunner, Runner, run_jobs
 from formcheck.batch.worker import Outcome
-from formcheck.errors import FormcheckError, describe
-from formcheck.reports.outputs import atomic_write, atomic_write_bytes
+from formcheck.errors import FormcheckError, describe, path_text
+from formcheck.reports.outputs import atomic_write
 from formcheck.reports.report import write_json
 from formcheck.spec.specs import load_spec
 
@@ -134,7 +135,7 @@ def _record(out: Path, job: Job, key: dict[str, Any], outcome: Outcome, manifest
         try:
             (out / job.rel).parent.mkdir(parents=True, exist_ok=True)
             for suffix, content in outcome.files.items():
-                atomic_write_bytes(out / (job.rel + suffix), content)
+                atomic.write_bytes(out / (job.rel + suffix), content)
             if options.html:
                 atomic_write(out / (job.rel + ".html"), report_html(outcome.report, load_spec(outcome.exercise)))
             write_json(out / (job.rel + ".json"), outcome.report)
@@ -142,7 +143,7 @@ def _record(out: Path, job: Job, key: dict[str, Any], outcome: Outcome, manifest
             outcome.ok, outcome.report = False, None
             outcome.reason = f"cannot write its results in {out}: {describe(exc)}"
     entry: dict[str, Any] = {**key, "exercise": outcome.exercise, "status": "ok" if outcome.ok else "failed",
-                             "reason": outcome.reason, "seconds": outcome.seconds}
+                             "reason": path_text(outcome.reason), "seconds": outcome.seconds}
     if outcome.ok and outcome.report is not None:
         entry |= {"spec_version": spec_version(outcome.exercise), "row": summary_row(outcome.report)}
     try:

@@ -15,7 +15,7 @@ from formcheck.batch.run import run_batch
 from formcheck.batch.runners import DEFAULT_WORKERS
 from formcheck.batch.worker import Outcome
 from formcheck.cli.console import err, fail, out
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, path_text
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
 
@@ -69,7 +69,7 @@ def batch(
                 frames += outcome.report["frames_analyzed"] if outcome.report else 0
                 if save and outcome.ok and outcome.report:
                     job = by_rel[outcome.rel]
-                    history.save_session(outcome.report, "batch", source=str(job.source.resolve()),
+                    history.save_session(outcome.report, "batch", source=path_text(job.source.resolve()),
                                          patient=job.patient or None)
                 bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not outcome.ok),
                            fps=frames / max(time.monotonic() - started, 1e-6))

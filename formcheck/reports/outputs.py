@@ -10,24 +10,15 @@ file atomically (a temp file renamed over it) with the user's umask.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from formcheck import atomic
 from formcheck.errors import FormcheckError, describe
 
 STDOUT = "-"
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it; set back at once, before any thread starts
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,7 @@ def check_writable(path: Path) -> None:
     if target.exists() and not os.access(target, os.W_OK):
         raise FormcheckError(f"cannot write {path}: permission denied")
     try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".formcheck-", suffix=".tmp")
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=atomic.TEMP_PREFIX, suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -115,27 +106,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """The whole file or the old one: written beside it under a short temporary name (so a name at
-    the file system's length limit still works) and renamed over it."""
-    path = Path(path)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)  # replacing a file keeps its mode
-    except FileNotFoundError:
-        mode = 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".formcheck-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, text.encode("utf-8"))
 
 
 def write_each(items: list[tuple[Output, str]]) -> dict[Output, str]:

@@ -1,12 +1,12 @@
 """The annotated video: H.264 in MP4 (plays in browsers), encoded on its own thread.
 
 The video is one output among several: a failure to write it (a full disk, say) stops only the
-video, never the analysis, and the broken file is removed; `close` says what went wrong.
+video, never the analysis; `close` says what went wrong. It is written under a temporary name and
+renamed over the target when finished, so a failed or killed run leaves the previous file whole.
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from fractions import Fraction
@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from formcheck import atomic
 from formcheck.errors import describe
 
 _STOP = object()
@@ -27,7 +28,14 @@ class VideoWriter:
     def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 23) -> None:
         self.path = Path(path)
         options = {"movflags": "+faststart"} if self.path.suffix.lower() in _MOV_SUFFIXES else {}
-        self._container = av.open(str(self.path), mode="w", options=options)
+        # A FIFO or device is written where it is; a file is replaced only once the new one is whole.
+        special = self.path.exists() and not self.path.is_file()
+        self._writing = self.path if special else atomic.temp_beside(self.path, self.path.suffix)
+        try:
+            self._container = av.open(str(self._writing), mode="w", options=options)
+        except BaseException:
+            self._discard()
+            raise
         rate = Fraction(fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         w, h = size
@@ -80,7 +88,16 @@ class VideoWriter:
         problem = describe(self._error) if self._error is not None else None
         if problem is None and self.frames == 0:
             problem = "no frame was analysed"
-        target = Path(os.path.realpath(self.path))  # a symlink stays; only a regular file is removed
-        if problem is not None and target.is_file():
-            target.unlink()
+        if problem is not None:
+            self._discard()
+        elif self._writing != self.path:
+            try:
+                atomic.replace(self._writing, self.path)
+            except OSError as exc:
+                self._discard()
+                problem = describe(exc)
         return problem
+
+    def _discard(self) -> None:
+        if self._writing != self.path:
+            self._writing.unlink(missing_ok=True)

@@ -419,3 +419,17 @@ def test_an_output_that_cannot_be_written_fails_its_file_and_the_batch_goes_on(t
     assert "1 analysed, 1 skipped (already done), 0 failed. Could not write out/summary.csv: Is a directory (the " \
            "reports stand)" in " ".join(result.stdout.split())
     assert json.loads((tmp_path / "out/clip0.json").read_text())["frames_analyzed"] > 0
+
+
+def test_a_name_that_is_not_utf8_is_listed_in_the_summary_and_the_index(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / os.fsdecode(b"\xfcbung.mp4")).write_text("not frames\n" * 20)  # Latin-1, from an old stick
+    touch(tmp_path / "in/ok.mp4", "not frames either\n" * 20)
+    result = run_batch(tmp_path, "in", "-e", "glute_bridge", "--out", "out", "--model", "lite", "--workers", "1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    rows = summary(tmp_path / "out")
+    assert sorted(rows) == ["in/\\xfcbung.mp4", "in/ok.mp4"]
+    assert rows["in/\\xfcbung.mp4"]["status"] == "failed"
+    assert "failed: in/\\xfcbung.mp4: " in result.stderr
+    assert "in/\\xfcbung.mp4" in (tmp_path / "out/index.html").read_text(encoding="utf-8")

@@ -243,6 +243,33 @@ def test_disk_full_while_writing_the_report_keeps_the_video(tmp_path, small_disk
     assert f"Wrote annotated video: {annotated}" in proc.stdout
 
 
+def video_in_progress(folder: Path) -> int:
+    """Bytes of the annotated video being written (under its temporary name until it is whole)."""
+    return max((p.stat().st_size for p in folder.glob(".formcheck-*.mp4")), default=0)
+
+
+@pytest.mark.slow
+def test_a_run_killed_or_failing_over_an_old_video_leaves_it_whole(tmp_path):
+    video, annotated = copy_of(tmp_path, LONG_CLIP), tmp_path / "a.mp4"
+    shutil.copy(SAMPLES / "bridge_end_on.mp4", annotated)
+    old = annotated.read_bytes()
+    proc = start("analyze", video, "-e", "glute_bridge", "--model", "lite", "--video", annotated)
+    wait_for(lambda: video_in_progress(tmp_path) > 20_000)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert annotated.read_bytes() == old
+    strays = list(tmp_path.glob(".formcheck-*"))
+    assert len(strays) == 1  # what a killed run cannot clean up: a dot-file beside it
+    strays[0].unlink()
+    proc = run("analyze", header_only(tmp_path), "-e", "glute_bridge", "--model", "lite", "--video", annotated)
+    assert proc.returncode == 1  # no frame analysed: no new video, and the old one stays
+    assert annotated.read_bytes() == old
+    proc = run("analyze", CLIP, "-e", "glute_bridge", "--model", "lite", "--video", annotated)
+    assert proc.returncode == 0, proc.stderr
+    assert decoded_frames(annotated) == labels("bridge_cut_off")["frame_count"]
+    assert not list(tmp_path.glob(".formcheck-*"))  # only a killed run leaves its temp file: none here
+
+
 # ---- 3. SIGTERM and SIGHUP end a run as Ctrl-C does ---------------------------------------------
 
 
@@ -252,7 +279,7 @@ def test_disk_full_while_writing_the_report_keeps_the_video(tmp_path, small_disk
 def test_stop_signal_writes_a_partial_report_and_a_playable_video(tmp_path, signum, named):
     video, report, annotated = copy_of(tmp_path, LONG_CLIP), tmp_path / "r.json", tmp_path / "a.mp4"
     proc = start("analyze", video, "-e", "glute_bridge", "--model", "lite", "--json", report, "--video", annotated)
-    wait_for(lambda: annotated.exists() and annotated.stat().st_size > 20_000)  # frames are being analysed
+    wait_for(lambda: video_in_progress(tmp_path) > 20_000)  # frames are being analysed
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signum, stderr

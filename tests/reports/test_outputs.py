@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from formcheck import atomic
 from formcheck.errors import FormcheckError
-from formcheck.reports import outputs
 from formcheck.reports.outputs import Output, check_writable, plan_outputs, write_each, write_text
 
 OLD, NEW = '{"rep_count": 1}\n', '{"rep_count": 2}\n'
@@ -54,7 +54,7 @@ def test_a_file_is_replaced_whole_and_keeps_its_mode(tmp_path):
 def test_a_new_file_gets_the_umask(tmp_path):
     path = tmp_path / "new.json"
     write_text(path, NEW)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~outputs._UMASK
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~atomic._UMASK
 
 
 @pytest.mark.parametrize("interrupt", [OSError(5, "Input/output error"), KeyboardInterrupt()])
@@ -65,7 +65,7 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_partial_one(tmp_pa
 
     def fail(*args):
         raise interrupt
-    monkeypatch.setattr(outputs.os, "fchmod", fail)  # after the text is written to the temp file
+    monkeypatch.setattr(atomic.os, "chmod", fail)  # after the text is written to the temp file
     with pytest.raises(type(interrupt)):
         write_text(path, NEW)
     assert path.read_text() == OLD
