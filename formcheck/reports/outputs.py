@@ -9,13 +9,16 @@ file atomically (a temp file renamed over it) with the user's umask.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from formcheck import atomic
+from formcheck import atomic, stop_signals
 from formcheck.errors import FormcheckError, describe
 
 STDOUT = "-"
@@ -98,11 +101,36 @@ def write_text(path: Path, text: str) -> None:
         sys.stdout.flush()
         return
     path = Path(path)
+    if path.exists() and stat.S_ISFIFO(path.stat().st_mode):
+        with os.fdopen(_open_fifo(path), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return
     if _written_through(path):
         with open(path, "a", encoding="utf-8", newline="") as f:  # "a": a shell's `>>` behind /dev/stdout holds
             f.write(text)
         return
     atomic_write(Path(os.path.realpath(path)), text)  # a symlink keeps pointing at what it pointed at
+
+
+FIFO_WAIT_S = 30.0
+
+
+def _open_fifo(path: Path, wait_s: float = FIFO_WAIT_S) -> int:
+    """A FIFO opened for writing once a reader is there. A plain open would block for ever in the
+    kernel, deaf to SIGTERM; this waits a bounded time and gives up on a new stop signal."""
+    signals_before = len(stop_signals.caught)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            os.set_blocking(fd, True)
+            return fd
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        if time.monotonic() > deadline or len(stop_signals.caught) > signals_before:
+            raise OSError(errno.ENXIO, f"nobody read the FIFO within {wait_s:.0f} s")
+        time.sleep(0.1)
 
 
 def atomic_write(path: Path, text: str) -> None:

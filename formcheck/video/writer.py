@@ -7,7 +7,9 @@ renamed over the target when finished, so a failed or killed run leaves the prev
 
 from __future__ import annotations
 
+import errno
 import queue
+import stat
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +32,8 @@ class VideoWriter:
         options = {"movflags": "+faststart"} if self.path.suffix.lower() in _MOV_SUFFIXES else {}
         # A FIFO or device is written where it is; a file is replaced only once the new one is whole.
         special = self.path.exists() and not self.path.is_file()
+        if special and stat.S_ISFIFO(self.path.stat().st_mode):  # opening it would block for a reader
+            raise OSError(errno.ESPIPE, "an MP4 needs a file it can seek in, not a FIFO")
         self._writing = self.path if special else atomic.temp_beside(self.path, self.path.suffix)
         try:
             self._container = av.open(str(self._writing), mode="w", options=options)

@@ -243,6 +243,16 @@ def test_disk_full_while_writing_the_report_keeps_the_video(tmp_path, small_disk
     assert f"Wrote annotated video: {annotated}" in proc.stdout
 
 
+def idle(pid: int, seconds: float) -> bool:
+    """The process used no CPU for `seconds` (it waits on something)."""
+    def cpu() -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    before = cpu()
+    time.sleep(seconds)
+    return cpu() == before
+
+
 def video_in_progress(folder: Path) -> int:
     """Bytes of the annotated video being written (under its temporary name until it is whole)."""
     return max((p.stat().st_size for p in folder.glob(".formcheck-*.mp4")), default=0)
@@ -268,6 +278,24 @@ def test_a_run_killed_or_failing_over_an_old_video_leaves_it_whole(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert decoded_frames(annotated) == labels("bridge_cut_off")["frame_count"]
     assert not list(tmp_path.glob(".formcheck-*"))  # only a killed run leaves its temp file: none here
+
+
+@pytest.mark.slow
+def test_a_fifo_nobody_reads_ends_on_sigterm_and_the_other_outputs_stand(tmp_path):
+    fifo, measures = tmp_path / "report.fifo", tmp_path / "m.csv"
+    os.mkfifo(fifo)
+    os.mkfifo(fifo.with_name("v.mp4"))
+    proc = start("analyze", CLIP, "-e", "glute_bridge", "--model", "lite", "--json", fifo, "--csv", measures,
+                 "--video", fifo.with_name("v.mp4"))
+    wait_for(lambda: idle(proc.pid, 1.5))  # the analysis is over; the report waits for a reader
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=10)  # not for ever, not even the 30 s it would wait
+    assert proc.returncode == 143  # what SIGTERM asks for
+    assert f"error: could not write the report {fifo}: nobody read the FIFO within 30 s" in stderr.splitlines()
+    assert (f"error: could not write the annotated video {fifo.with_name('v.mp4')}: an MP4 needs a file it can "
+            "seek in, not a FIFO") in stderr.splitlines()
+    assert "Traceback" not in stderr
+    assert measures.read_text().startswith("t,pose,")
 
 
 # ---- 3. SIGTERM and SIGHUP end a run as Ctrl-C does ---------------------------------------------
