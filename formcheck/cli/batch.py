@@ -14,7 +14,7 @@ from formcheck.batch.manifest import Options
 from formcheck.batch.run import run_batch
 from formcheck.batch.runners import DEFAULT_WORKERS
 from formcheck.batch.worker import Outcome
-from formcheck.cli.console import err, fail, out
+from formcheck.cli.console import err, fail, finite, out
 from formcheck.errors import FormcheckError, path_text
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
@@ -38,7 +38,8 @@ def batch(
     csv_out: Annotated[bool, typer.Option("--csv", help="Also write each file's per-frame measures.")] = False,
     html_out: Annotated[bool, typer.Option("--html", help="Also write each report as a page.")] = False,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
-    fps: Annotated[float | None, typer.Option("--fps", min=1, help="Analyse at most this many frames a second.")]
+    fps: Annotated[float | None, typer.Option(
+        "--fps", min=1, callback=finite, help="Analyse at most this many frames a second.")]
     = None,
     save: Annotated[bool, typer.Option("--save", help="Also keep each result in the history, with the "
                                        "manifest's patient.")] = False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -16,6 +17,13 @@ from formcheck.spec.vocabulary import Mode
 
 out = Console()
 err = Console(stderr=True)
+
+
+def finite(value: float | None) -> float | None:
+    """For number options: inf and nan pass typer's min/max checks; they make no sense here."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 def say_error(message: str) -> None:

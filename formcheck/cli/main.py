@@ -15,7 +15,7 @@ from rich.table import Table
 from formcheck import stop_signals
 from formcheck.cli.batch import batch
 from formcheck.cli.conclude import Ending, conclude
-from formcheck.cli.console import err, fail, out, print_summary, say_voice, session_html_text
+from formcheck.cli.console import err, fail, finite, out, print_summary, say_voice, session_html_text
 from formcheck.cli.history import history_app, report_command
 from formcheck.cli.plan import plan_command
 from formcheck.cli.routine import routine_command
@@ -65,7 +65,8 @@ def analyze(
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
-    fps: Annotated[float | None, typer.Option("--fps", min=1, help="Analyse at most this many frames a second "
+    fps: Annotated[float | None, typer.Option(
+        "--fps", min=1, callback=finite, help="Analyse at most this many frames a second "
                                               "(the annotated video keeps only those).")] = None,
 ) -> None:
     """Analyze a recorded video: reps, holds, form faults; optional report and annotated video.
@@ -128,7 +129,8 @@ def live(
     voice: Annotated[bool, typer.Option(help="Speak the cues (espeak-ng).")] = True,
     window: Annotated[bool, typer.Option(help="Show the live window (--no-window: headless run).")] = True,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
-    max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    max_seconds: Annotated[float | None, typer.Option(
+        min=1, callback=finite, help="Stop after this many seconds.")] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
 ) -> None:
     """Practise in front of the webcam: live corrections, counts, hold clock, spoken cues.

@@ -647,3 +647,13 @@ def test_not_a_video_says_what_it_means(tmp_path):
     proc = cli("analyze", fake, "-e", "glute_bridge")
     assert proc.returncode == 1
     assert one_line(proc) == f"error: {fake} is not a readable video (not a video, or damaged)"
+
+
+@pytest.mark.parametrize("args", [["analyze", str(CLIP), "-e", "glute_bridge", "--fps"],
+                                  ["batch", str(CLIP), "-e", "glute_bridge", "--out", "never", "--fps"],
+                                  ["live", "-e", "glute_bridge", "--no-window", "--max-seconds"]])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "-1", "0"])
+def test_a_number_that_makes_no_sense_is_refused_before_any_work(args, value):
+    result = CliRunner().invoke(app, [*args, value])
+    assert result.exit_code == 2
+    assert "Invalid value for '--" in result.output
