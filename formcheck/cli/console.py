@@ -21,8 +21,8 @@ err = Console(stderr=True)
 
 def finite(value: float | None) -> float | None:
     """For number options: inf and nan pass typer's min/max checks; they make no sense here."""
-    if value is not None and not math.isfinite(value):
-        raise typer.BadParameter(f"{value} is not a finite number")
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a finite number above 0")
     return value
 
 

@@ -130,7 +130,7 @@ def live(
     window: Annotated[bool, typer.Option(help="Show the live window (--no-window: headless run).")] = True,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     max_seconds: Annotated[float | None, typer.Option(
-        min=1, callback=finite, help="Stop after this many seconds.")] = None,
+        callback=finite, help="Stop after this many seconds.")] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
 ) -> None:
     """Practise in front of the webcam: live corrections, counts, hold clock, spoken cues.
