@@ -2,7 +2,7 @@
 
     python bench/make_gesture_set.py OUT_DIR [--seed S] [--per-exercise N]
 
-Each clip sits in an exercise's start position, does one rep (or a short lunge hold), raises a
+Each clip sits in an exercise's start position, does one rep (or one 20 s lunge hold), raises a
 hand and holds it up (a stop: 1.8..3.5 s), and in every other clip also raises a hand only
 briefly (0.3..0.6 s, not a stop). Bodies, cameras (side, azimuth, elevation, distance), the near
 or the far hand, sizes and frame rates vary as in the evaluation set. Half A is for tuning, half
@@ -30,7 +30,8 @@ def raise_hand(rng: random.Random, seconds: tuple[float, float]) -> dict:
 
 def exercise_part(rng: random.Random, exercise: str) -> dict:
     if exercise == "deep_lunge_hip_flexor":
-        return {"hold": {"side": rng.choice(["left", "right"]), "seconds": round(rng.uniform(5.0, 7.0), 1)}}
+        # a good hold is at least 20 s (the renderer enforces the guide's minimum)
+        return {"hold": {"side": rng.choice(["left", "right"]), "seconds": round(rng.uniform(20.0, 21.0), 1)}}
     return {"reps": 1, "tempo": tempo(rng, exercise)}
 
 
@@ -41,7 +42,10 @@ def scenario(rng: random.Random, name: str, exercise: str, seed: int, brief: boo
     script: list[dict] = [{"idle_s": round(rng.uniform(0.8, 1.5), 1)}, exercise_part(rng, exercise)]
     if brief:
         script += [raise_hand(rng, BRIEF_S), {"idle_s": 1.0}]
-    script += [raise_hand(rng, STOP_S), {"idle_s": 1.0}, exercise_part(rng, exercise), {"idle_s": 0.5}]
+    script += [raise_hand(rng, STOP_S), {"idle_s": 1.0}]
+    if exercise != "deep_lunge_hip_flexor":  # one 20 s hold is enough to show the signal beside a lunge
+        script += [exercise_part(rng, exercise)]
+    script += [{"idle_s": 0.5}]
     d["script"] = script
     d["description"] = "a rep or hold, " + ("a brief raise (not a stop), " if brief else "") + "a stop, a rep or hold"
     return d

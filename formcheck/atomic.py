@@ -21,6 +21,13 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def written_through(path: Path) -> bool:
+    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file
+    (/dev/shm is a folder of ordinary files, in memory)."""
+    special = str(path).startswith(("/dev/", "/proc/")) and not str(path).startswith("/dev/shm/")
+    return (path.exists() and not path.is_file()) or special
+
+
 def temp_beside(path: Path, suffix: str = ".tmp") -> Path:
     """An empty file in the target's folder (a symlink's: the folder it points into)."""
     fd, tmp = tempfile.mkstemp(dir=Path(os.path.realpath(path)).parent, prefix=TEMP_PREFIX, suffix=suffix)

@@ -222,3 +222,8 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def video_in_progress(folder: Path) -> int:
+    """Bytes of the annotated video being written (under its temporary name until it is whole)."""
+    return max((p.stat().st_size for p in folder.glob(".formcheck-*.mp4")), default=0)

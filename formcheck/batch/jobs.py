@@ -10,6 +10,7 @@ import csv
 import glob
 import io
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,11 @@ def _expand(item: str) -> list[Found]:
 def _look_at(path: Path) -> Found:
     """A file named as input: only a regular file is read (a FIFO would block the batch for ever)."""
     try:
-        if path.stat().st_size == 0 and path.is_file():
-            return Found(path=path, problem="the file is empty")
-        if not path.is_file():
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
             return Found(path=path, problem="not a regular file (a FIFO or device?)")
+        if st.st_size == 0:
+            return Found(path=path, problem="the file is empty")
     except OSError as exc:
         if path.is_symlink():
             return Found(path=path, problem="a link to nothing (its target is missing)")

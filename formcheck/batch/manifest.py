@@ -52,6 +52,19 @@ def _output_names(job: Job, options: Options) -> list[str]:
     return [job.rel + suffix for suffix, on in zip(OUTPUT_SUFFIXES, wanted, strict=True) if on]
 
 
+def summary_row(report: dict[str, Any]) -> dict[str, Any]:
+    """The report in one row, as the manifest keeps it for the summary: counts, seconds per side,
+    faults counted by cue (the keys are ROW_KEYS)."""
+    faults: dict[str, int] = {}
+    for item in report["reps"] + report["holds"]:
+        for cue in item["faults"]:
+            faults[cue] = faults.get(cue, 0) + 1
+    sides = report["side_totals"]
+    return {"reps": report["rep_count"], "good_reps": report["good_reps"], "holds": len(report["holds"]),
+            "left_s": sides.get("left", ""), "right_s": sides.get("right", ""),
+            "pose_coverage": report["pose_coverage"], "frames": report["frames_analyzed"], "faults": faults}
+
+
 ROW_KEYS = frozenset({"reps", "good_reps", "holds", "left_s", "right_s", "pose_coverage", "frames", "faults"})
 
 

@@ -17,19 +17,6 @@ from formcheck.reports.outputs import atomic_write
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import Mode
 
-
-def summary_row(report: dict[str, Any]) -> dict[str, Any]:
-    """The report in one row: counts, seconds per side, faults counted by cue."""
-    faults: dict[str, int] = {}
-    for item in report["reps"] + report["holds"]:
-        for cue in item["faults"]:
-            faults[cue] = faults.get(cue, 0) + 1
-    sides = report["side_totals"]
-    return {"reps": report["rep_count"], "good_reps": report["good_reps"], "holds": len(report["holds"]),
-            "left_s": sides.get("left", ""), "right_s": sides.get("right", ""),
-            "pose_coverage": report["pose_coverage"], "frames": report["frames_analyzed"], "faults": faults}
-
-
 SUMMARY_COLUMNS = ["path", "patient", "exercise", "status", "reason", "reps", "good_reps", "holds", "left_s",
                    "right_s", "pose_coverage", "frames", "report"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from formcheck import atomic
 from formcheck.batch.jobs import LOCK_NAME, Job
-from formcheck.batch.manifest import Manifest, Options, _input_key, file_sha256, spec_version
-from formcheck.batch.pages import report_html, summary_row, write_summary
+from formcheck.batch.manifest import Manifest, Options, _input_key, file_sha256, spec_version, summary_row
+from formcheck.batch.pages import report_html, write_summary
 from formcheck.batch.runners import DEFAULT_WORKERS, LocalRunner, RayRunner, Runner, run_jobs
 from formcheck.batch.worker import Outcome
 from formcheck.errors import FormcheckError, describe, path_text

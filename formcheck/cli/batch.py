@@ -75,8 +75,7 @@ def batch(
                 bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not outcome.ok),
                            fps=frames / max(time.monotonic() - started, 1e-6))
 
-            result = run_batch(jobs, out_dir, options, workers, ray, force,
-                                        advance)
+            result = run_batch(jobs, out_dir, options, workers, ray, force, advance)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     for row in result.rows:

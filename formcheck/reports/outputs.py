@@ -13,7 +13,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,17 +54,10 @@ def plan_outputs(source: Path | None, outputs: list[Output]) -> list[Output]:
             raise FormcheckError(f"{o.flag} {o.path} is the input video and would be overwritten; "
                                  "choose another file name")
         for other in files[:i]:
-            if _same_file(o.path, other.path) and not _written_through(o.path):  # /dev/null twice is fine
+            if _same_file(o.path, other.path) and not atomic.written_through(o.path):  # /dev/null twice is fine
                 raise FormcheckError(f"{other.flag} and {o.flag} both name {o.path}; give each its own file")
         check_writable(o.path)
     return chosen
-
-
-def _written_through(path: Path) -> bool:
-    """A FIFO, a device, /dev/stdout: written to where it is, never replaced by a new file
-    (/dev/shm is a folder of ordinary files, in memory)."""
-    special = str(path).startswith(("/dev/", "/proc/")) and not str(path).startswith("/dev/shm/")
-    return (path.exists() and not path.is_file()) or special
 
 
 def check_writable(path: Path) -> None:
@@ -73,7 +65,7 @@ def check_writable(path: Path) -> None:
     path = Path(path)
     if path.is_dir():
         raise FormcheckError(f"cannot write {path}: it is a folder")
-    if _written_through(path):
+    if atomic.written_through(path):
         if not path.exists():
             raise FormcheckError(f"cannot write {path}: No such file or directory")
         if not os.access(path, os.W_OK):
@@ -87,9 +79,7 @@ def check_writable(path: Path) -> None:
     if target.exists() and not os.access(target, os.W_OK):
         raise FormcheckError(f"cannot write {path}: permission denied")
     try:  # as root os.access says yes to everything; only creating a file tells (/proc, read-only mounts)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=atomic.TEMP_PREFIX, suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
+        atomic.temp_beside(target).unlink()
     except OSError as exc:
         raise FormcheckError(f"cannot write {path}: {describe(exc)}") from None
 
@@ -105,11 +95,11 @@ def write_text(path: Path, text: str) -> None:
         with os.fdopen(_open_fifo(path), "w", encoding="utf-8", newline="") as f:
             f.write(text)
         return
-    if _written_through(path):
+    if atomic.written_through(path):
         with open(path, "a", encoding="utf-8", newline="") as f:  # "a": a shell's `>>` behind /dev/stdout holds
             f.write(text)
         return
-    atomic_write(Path(os.path.realpath(path)), text)  # a symlink keeps pointing at what it pointed at
+    atomic_write(path, text)  # a symlink keeps pointing at what it pointed at
 
 
 FIFO_WAIT_S = 30.0

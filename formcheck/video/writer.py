@@ -31,8 +31,8 @@ class VideoWriter:
         self.path = Path(path)
         options = {"movflags": "+faststart"} if self.path.suffix.lower() in _MOV_SUFFIXES else {}
         # A FIFO or device is written where it is; a file is replaced only once the new one is whole.
-        special = self.path.exists() and not self.path.is_file()
-        if special and stat.S_ISFIFO(self.path.stat().st_mode):  # opening it would block for a reader
+        special = atomic.written_through(self.path)
+        if special and self.path.exists() and stat.S_ISFIFO(self.path.stat().st_mode):  # open() would block
             raise OSError(errno.ESPIPE, "an MP4 needs a file it can seek in, not a FIFO")
         self._writing = self.path if special else atomic.temp_beside(self.path, self.path.suffix)
         try:

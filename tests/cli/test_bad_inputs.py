@@ -28,7 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formcheck.cli.main import app
-from tests.helpers import ROOT, SAMPLES, header_only, labels, truncated
+from tests.helpers import ROOT, SAMPLES, header_only, labels, truncated, video_in_progress
 
 CLIP = SAMPLES / "bridge_cut_off.mp4"  # 8 s, one rep
 LONG_CLIP = SAMPLES / "bridge_mixed.mp4"
@@ -251,11 +251,6 @@ def idle(pid: int, seconds: float) -> bool:
     before = cpu()
     time.sleep(seconds)
     return cpu() == before
-
-
-def video_in_progress(folder: Path) -> int:
-    """Bytes of the annotated video being written (under its temporary name until it is whole)."""
-    return max((p.stat().st_size for p in folder.glob(".formcheck-*.mp4")), default=0)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formcheck.cli.main import app
-from tests.helpers import ROOT, SAMPLES, labels
+from tests.helpers import ROOT, SAMPLES, labels, video_in_progress
 
 runner = CliRunner()
 CLIP = SAMPLES / "bridge_body2_right.mp4"
@@ -110,8 +110,7 @@ def test_ctrl_c_writes_a_partial_report(tmp_path):
         env={**os.environ, "COLUMNS": "120"},
     )
     deadline = time.monotonic() + 60  # until frames are being analysed (the model loaded), however slow the machine
-    growing = lambda: max((p.stat().st_size for p in tmp_path.glob(".formcheck-*.mp4")), default=0)  # noqa: E731
-    while time.monotonic() < deadline and growing() <= 20_000:  # the video grows under its temporary name
+    while time.monotonic() < deadline and video_in_progress(tmp_path) <= 20_000:
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
