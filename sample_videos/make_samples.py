@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 KEEP = ("schema", "exercise", "fps", "frame_count", "duration_s", "width", "height", "reps",
-        "holds", "checks_passed")
+        "holds", "gestures", "checks_passed")
 
 
 def strip_labels(full: dict) -> dict:

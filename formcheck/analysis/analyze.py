@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck import stop_signals
+from formcheck.analysis.commands import Command
 from formcheck.analysis.notes import Note
 from formcheck.analysis.pipeline import FileFrames, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import Session
@@ -31,6 +32,7 @@ class AnalysisResult:
     incomplete_reason: str | None = None  # why a file was not analysed to its end
     video_problem: str | None = None  # why no annotated video was written, when one was asked for
     notes: list[Note] = field(default_factory=list)  # remarks on the clip as a whole, for the report
+    commands: list[Command] = field(default_factory=list)  # where the person signalled (a raised hand)
 
 
 def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
@@ -60,11 +62,14 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
             video_problem = describe(exc)
     overlay = Overlay(spec, size) if writer else None
     done = 0
+    commands: list[Command] = []
 
     def step(frame: Observed) -> bool:
         nonlocal done
         with stop_signals.uninterrupted():  # a frame is in both the report and the video, or in neither
             state = session.update(frame.pose, cut=frame.cut)
+            if frame.command:
+                commands.append(frame.command)
             if writer and overlay:
                 rgb = frame.rgb.copy() if not frame.rgb.flags.writeable else frame.rgb
                 writer.write(overlay.draw(rgb, state), frame.t)
@@ -92,4 +97,4 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
     notes = pipeline.notes.notes(spec, size) if pipeline else []
     return AnalysisResult(session=session, info=info, model=model_label(model), complete=complete,
                           interrupted=interrupted, incomplete_reason=video.stopped, video_problem=video_problem,
-                          notes=notes)
+                          notes=notes, commands=commands)

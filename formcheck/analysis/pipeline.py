@@ -1,4 +1,5 @@
-"""The one frame pipeline: source -> pose -> smoothing -> cut detection -> a consumer's step -> its sinks.
+"""The one frame pipeline: source -> pose -> smoothing -> cut detection -> raised hand ->
+a consumer's step -> its sinks.
 
 `analyze`, batch, `live` and the routine all run their frames through `FramePipeline.run`; what
 differs is the step (a session and an annotated video; or the live coach, its window and voice).
@@ -18,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from formcheck.analysis.commands import Command, RaisedHandRule, RaisedHandWatch
 from formcheck.analysis.notes import ClipNotes
 from formcheck.pose.filters import PoseSmoother
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
@@ -38,6 +40,7 @@ class Observed:
     pose: PoseFrame  # smoothed
     cut: bool  # this frame starts a new shot of an edited video
     wall: float | None  # time.monotonic() when it was captured (live), None for a file
+    command: Command | None = None  # a raised hand held up long enough: a stop, given on this frame
 
 
 class Ending(Enum):
@@ -86,6 +89,7 @@ class FramePipeline:
         self.ahead = ahead
         self._smoother = PoseSmoother()
         self._cuts = CutDetector()
+        self._raised_hand = RaisedHandWatch(RaisedHandRule.shared())
 
     def run(self, source: FrameSource, step: Callable[[Observed], bool]) -> Ending:
         """Feeds `step` every frame in order until the frames end or the step returns True. An error of
@@ -106,8 +110,9 @@ class FramePipeline:
                 captured, pose = item
                 cut = self._cuts(captured.rgb)
                 self.notes.observe(pose)
-                observed = Observed(t=captured.t, rgb=captured.rgb, pose=self._smoother(pose, cut), cut=cut,
-                                    wall=captured.wall)
+                smoothed = self._smoother(pose, cut)
+                observed = Observed(t=captured.t, rgb=captured.rgb, pose=smoothed, cut=cut, wall=captured.wall,
+                                    command=self._raised_hand(smoothed))
                 if step(observed):
                     return Ending.STEP_ENDED
         finally:

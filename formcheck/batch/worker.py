@@ -44,7 +44,7 @@ def analyze_file(path: Path, spec: ExerciseSpec, options: Options, estimator: Po
 
     result = analyze_video(path, spec, options.model, video_out, estimator=estimator, max_fps=options.max_fps)
     report = build_report(result.session, result.info, result.model, result.complete, result.incomplete_reason,
-                          result.notes).as_dict()
+                          result.notes, result.commands).as_dict()
     return report, result.session
 
 

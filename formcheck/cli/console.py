@@ -83,6 +83,8 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
         say(f"  [yellow]{escape(silence['message'])}[/]")
     for note in report.get("notes", []):
         say(f"  [yellow]{escape(note['message'])}[/]")
+    for command in report.get("commands", []):
+        say(f"  [bold]{_fmt_s(command['t_s'])}: {escape(spec.messages['signalled_' + command['by']])}[/]")
     say(f"Pose found in {report['pose_coverage'] * 100:.0f}% of frames.")
 
 

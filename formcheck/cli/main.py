@@ -101,7 +101,7 @@ def analyze(
     interrupted = result.interrupted
     reason = stop_signals.stopped_reason() if interrupted else result.incomplete_reason
     report = build_report(result.session, result.info, result.model, result.complete, reason,
-                          result.notes).as_dict()
+                          result.notes, result.commands).as_dict()
     series = measure_series(result.session)
     texts = {"--json": lambda: report_json(report), "--csv": lambda: measures_csv(result.session),
              "--html": lambda: session_html_text(report, spec, series)}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.analysis.commands import Command, CommandBy
 from formcheck.analysis.engine import EventKind
 from formcheck.analysis.notes import Note
 from formcheck.analysis.recognize import ExerciseRecognizer
@@ -41,6 +42,7 @@ class EndReason(StrEnum):
 
     STOPPED = "stopped"
     KEY = "key"  # q or Esc
+    GESTURE = "gesture"  # a hand raised and held
     CTRL_C = "ctrl-c"
     SIGTERM = "SIGTERM"
     SIGHUP = "SIGHUP"
@@ -107,6 +109,7 @@ class LiveCoach:
         self.stats = LiveStats()
         self.end_reason = EndReason.STOPPED
         self.failed: str | None = None
+        self.commands: list[Command] = []  # the stops given, by hand, key or word
         self.series: dict | None = None  # the judged measure per frame of the last count (the HTML plot)
         self._announced_hold: set[int] = set()
         self._announced_left: set[tuple[int, int]] = set()  # (hold, seconds left) said
@@ -156,6 +159,13 @@ class LiveCoach:
     def end(self, reason: EndReason, failure: str | None = None) -> None:
         self.end_reason = reason
         self.failed = failure if failure is not None else self.failed
+
+    def command(self, command: Command) -> None:
+        """A stop the person gave: kept for the report, and said when it came by hand (nothing on
+        screen shows it was seen)."""
+        self.commands.append(command)
+        if command.by is CommandBy.GESTURE:
+            self.voice.say(self.messages["hand_stop"])
 
     # ---- the frame step -------------------------------------------------------------------
     def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:
@@ -233,6 +243,7 @@ class LiveCoach:
             main = Report(complete=True, exercise=None, source=info.as_dict(),
                           model=model_label(self.options.model), results=None, notes=list(notes or []))
         main.complete = self.failed is None
+        main.commands = list(self.commands)
         main.incomplete_reason = f"the source failed: {self.failed}" if self.failed else None
         # what the camera saw over the whole run, not only since counting started
         main.frames_seen = self.frames_seen

@@ -1,5 +1,6 @@
 """The live frame loop: the frame pipeline into the coach, overlay, window and keys; shared by `live`
-and the routine. `run_live` is `formcheck live`."""
+and the routine. A raised hand held up is a stop: `live` ends, the routine asks about pain.
+`run_live` is `formcheck live`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck import stop_signals
+from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
@@ -40,6 +42,10 @@ class LoopHooks:
         """After each frame, with the key pressed (-1: none); a reason ends the loop."""
         return None
 
+    def stopped(self, coach: LiveCoach) -> EndReason:
+        """What a raised hand ends: `formcheck live`'s session."""
+        return EndReason.GESTURE
+
 
 class _Step:
     """One frame through the coach, the overlay and the window."""
@@ -66,6 +72,11 @@ class _Step:
         image = self._draw(observed.rgb.copy(), state, frame, banner, colour)
         key = self._show(image)
         ended = KEY_ENDS.get(key)
+        if ended is not None:
+            coach.command(Command(t_s=frame.t, command=CommandName.STOP, by=CommandBy.KEY))
+        elif observed.command is not None:
+            coach.command(observed.command)
+            ended = self.hooks.stopped(coach)
         if ended is None and options.window and _window_closed():
             ended = EndReason.WINDOW_CLOSED
         coach.stats.processed += 1

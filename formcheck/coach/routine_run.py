@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck import stop_signals
+from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
@@ -91,6 +92,9 @@ class StageHooks(LoopHooks):
     def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:
         return self.runner.screen.compose(image, self.lines(coach.session is not None))
 
+    def stopped(self, coach: LiveCoach) -> EndReason:
+        return EndReason.PAIN  # a raised hand means what p means
+
     def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> EndReason | None:
         self.started_t = frame.t if self.started_t is None else self.started_t
         if key < 0:
@@ -98,6 +102,8 @@ class StageHooks(LoopHooks):
         if state is not None and coach.session is not None:
             self.progress.update(state, coach.session)
         ended = {ord("p"): EndReason.PAIN, ord("n"): EndReason.NEXT, ord("b"): EndReason.BACK}.get(key)
+        if ended is EndReason.PAIN:
+            coach.command(Command(t_s=frame.t, command=CommandName.STOP, by=CommandBy.KEY))
         if ended is None and self.progress.met:
             ended = EndReason.TARGET
             coach.voice.say(self.runner.routine.say("target_met"))

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formcheck.analysis.commands import Command
 from formcheck.analysis.notes import Note
 from formcheck.analysis.session import Results, Session, nan_to_none
 from formcheck.reports.outputs import write_text
@@ -60,6 +61,7 @@ class Report:
     model: str
     results: Results | None  # None: no exercise was ever recognised
     notes: list[Note] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)  # stops given by a raised hand, a key, a word
     frames_seen: int | None = None  # live: every frame the camera gave, before counting started too
     pose_coverage: float | None = None  # overrides the session's (live: over every frame seen)
     live: LiveBlock | None = None
@@ -83,7 +85,7 @@ class Report:
         out = {"schema": SCHEMA, "complete": self.complete,
                "incomplete_reason": None if self.complete else self.incomplete_reason,
                "exercise": self.exercise, "source": self.source, "model": self.model, **counts,
-               "notes": [n.as_dict() for n in self.notes]}
+               "notes": [n.as_dict() for n in self.notes], "commands": [c.as_dict() for c in self.commands]}
         blocks = {"frames_seen": self.frames_seen, "live": self.live.as_dict() if self.live else None,
                   "segments": [s.as_dict() for s in self.segments] if self.segments is not None else None,
                   "routine": self.routine, "voice": self.voice.as_dict() if self.voice else None}
@@ -91,11 +93,13 @@ class Report:
 
 
 def build_report(session: Session, source: VideoInfo, model: str, complete: bool,
-                 incomplete_reason: str | None = None, notes: list[Note] | None = None) -> Report:
+                 incomplete_reason: str | None = None, notes: list[Note] | None = None,
+                 commands: list[Command] | None = None) -> Report:
     """The report of a finished session, for analyze, batch, live and each exercise of the routine.
-    `notes` are remarks on the input as a whole."""
+    `notes` are remarks on the input as a whole; `commands` the stops the person gave."""
     return Report(complete=complete, incomplete_reason=incomplete_reason, exercise=session.spec.id,
-                  source=source.as_dict(), model=model, results=session.results(), notes=list(notes or []))
+                  source=source.as_dict(), model=model, results=session.results(), notes=list(notes or []),
+                  commands=list(commands or []))
 
 
 def combined(segments: list[Report], *, source: dict[str, Any], model: str, complete: bool) -> Report:
@@ -111,7 +115,8 @@ def combined(segments: list[Report], *, source: dict[str, Any], model: str, comp
     totals = {"rep_count": sum(d["rep_count"] for d in dicts), "good_reps": sum(d["good_reps"] for d in dicts),
               "side_totals": side_totals, "frames_analyzed": sum(d["frames_analyzed"] for d in dicts)}
     return Report(complete=complete, exercise=None, source=source, model=model, results=None, totals=totals,
-                  pose_coverage=with_pose / seen if seen else 0.0, segments=segments)
+                  pose_coverage=with_pose / seen if seen else 0.0, segments=segments,
+                  commands=[c for s in segments for c in s.commands])
 
 
 def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:

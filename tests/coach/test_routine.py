@@ -257,6 +257,27 @@ def test_the_pain_key_stops_the_exercise_and_asks(tmp_path, clips, then):
 
 
 @pytest.mark.slow
+def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
+    """A raised hand in the bridge means what p means: the exercise stops there and the pain question follows."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i, name in enumerate(("gesture_bridge", PRONE)):
+        (clips / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--no-realtime", "--keys", "4 6 s",
+                           "--pain-after", "1"), env={"XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    first = report["routine"]["steps"][0]
+    assert (first["exercise"], first["ended_by"], first["done"]) == ("glute_bridge", "pain", {"reps": 1})
+    assert report["routine"]["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 6,
+                                                   "no_answer": False, "then": "skip"}]
+    assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge", "prone_chest_lift"]
+    assert [c["by"] for c in report["segments"][0]["commands"]] == ["gesture"]
+    assert [c["by"] for c in report["commands"]] == ["gesture"]
+
+
+@pytest.mark.slow
 def test_everything_shown_is_spoken_in_order_and_no_answer_is_kept_as_none(tmp_path, clips):
     """No key pressed: the pain questions run out unanswered (null, listed as such, never 0); the words
     said, with their times, hold each count in order, the rest with the next exercise and its start
