@@ -227,3 +227,23 @@ def alive(pid: int) -> bool:
 def video_in_progress(folder: Path) -> int:
     """Bytes of the annotated video being written (under its temporary name until it is whole)."""
     return max((p.stat().st_size for p in folder.glob(".formcheck-*.mp4")), default=0)
+
+
+def transport_stream(path: Path, src: Path, size: tuple[int, int] | None = None) -> Path:
+    """`src` re-encoded as an MPEG transport stream (as cameras and AVCHD write them), scaled to
+    `size`: pieces joined with `cat` restart their timestamps where they meet."""
+    import av
+    import cv2
+
+    with av.open(str(src)) as source, av.open(str(path), "w", format="mpegts") as out:
+        video = source.streams.video[0]
+        stream = out.add_stream("libx264", rate=round(video.average_rate))
+        stream.width, stream.height = size or (video.width, video.height)
+        stream.pix_fmt = "yuv420p"
+        for frame in source.decode(video):
+            rgb = frame.to_ndarray(format="rgb24")
+            if size:
+                rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode())
+    return path

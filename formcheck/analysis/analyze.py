@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from formcheck import stop_signals
 from formcheck.analysis.commands import Command
-from formcheck.analysis.notes import Note
+from formcheck.analysis.notes import Note, NoteKind
 from formcheck.analysis.pipeline import FileFrames, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import Session
 from formcheck.errors import describe
@@ -94,7 +94,22 @@ def analyze_video(path: Path, spec: ExerciseSpec, model: str = "full",
         video.close()
         if writer:
             video_problem = writer.close()
-    notes = pipeline.notes.notes(spec, size) if pipeline else []
+    notes = (pipeline.notes.notes(spec, size) if pipeline else []) + _stream_notes(video, spec)
+    if video.restarts:  # the header spoke of the first piece only
+        info = replace(info, frames=done, duration_s=round(session.last_t + 1 / info.fps, 3))
     return AnalysisResult(session=session, info=info, model=model_label(model), complete=complete,
                           interrupted=interrupted, incomplete_reason=video.stopped, video_problem=video_problem,
                           notes=notes, commands=commands)
+
+
+def _stream_notes(video: VideoFile, spec: ExerciseSpec) -> list[Note]:
+    """What changed in the stream on the way, and what was done about it."""
+    notes = []
+    if video.restarts:
+        times = ", ".join(f"{t:.1f} s" for t in video.restarts)
+        notes.append(Note(note=NoteKind.STREAM_CHANGED,
+                          message=spec.messages["timestamps_restarted"].replace("{times}", times)))
+    for t, (w, h) in video.resized:
+        notes.append(Note(note=NoteKind.STREAM_CHANGED, message=spec.messages["size_changed"].replace(
+            "{t}", f"{t:.1f} s").replace("{size}", f"{w}x{h}")))
+    return notes

@@ -27,6 +27,7 @@ TURN_FREE = {MeasureKind.JOINT_ANGLE, MeasureKind.SIGNED_JOINT_ANGLE, MeasureKin
 class NoteKind(StrEnum):
     TWO_PEOPLE = "two_people"
     BODY_ROTATED = "body_rotated"
+    STREAM_CHANGED = "stream_changed"  # timestamps that restart, another picture size mid-file
 
 
 @dataclass(frozen=True, kw_only=True)

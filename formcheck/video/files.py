@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections.abc import Iterator
@@ -42,7 +43,7 @@ def _av():
 
 
 # what the videos of a folder (batch, routine) end in
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".ts", ".mts", ".m2ts")
 NEEDS_A_FILE = "formcheck needs the video as a file (save the stream to a file first)"
 
 
@@ -70,6 +71,11 @@ class VideoFile:
     The first frame is decoded on opening: a file with none is refused at once, and its
     rotation gives the displayed size. After `frames()`, `stopped` says why decoding ended
     before the end the file declares (truncated or damaged), or is None.
+
+    A stream that changes on the way is still read whole: timestamps that restart (pieces joined
+    with `cat`, as cameras and AVCHD write them) are continued from where they were (`restarts`:
+    the times), and frames of another size are fitted into the first one's, bars added rather than
+    angles stretched (`resized`: the time and the new size).
     """
 
     def __init__(self, path: Path) -> None:
@@ -77,6 +83,8 @@ class VideoFile:
         self.path = Path(path)
         check_video_path(self.path)
         self.stopped: str | None = None
+        self.restarts: list[float] = []
+        self.resized: list[tuple[float, tuple[int, int]]] = []
         try:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -125,14 +133,24 @@ class VideoFile:
         if first is None:
             return
         start = float(first.pts * first.time_base)
-        end = 0.0
+        end, last = 0.0, -math.inf
+        size = (self.info.height, self.info.width)
         frame = first
         try:
             while frame is not None:
                 if frame.pts is not None and frame.time_base is not None:
                     t = float(frame.pts * frame.time_base) - start
-                    end = t + 1.0 / self.info.fps
-                    yield t, _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
+                    if t <= last:  # the timestamps restarted: continue them
+                        start -= last + 1.0 / self.info.fps - t
+                        t = last + 1.0 / self.info.fps
+                        self.restarts.append(round(t, 3))
+                    last, end = t, t + 1.0 / self.info.fps
+                    rgb = _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
+                    if rgb.shape[:2] != size:
+                        if not self.resized or self.resized[-1][1] != (rgb.shape[1], rgb.shape[0]):
+                            self.resized.append((round(t, 3), (rgb.shape[1], rgb.shape[0])))
+                        rgb = _fit(rgb, size)
+                    yield t, rgb
                 frame = next(self._decoded, None)
         except av.error.FFmpegError as exc:
             # A damaged part ends the video; what was decoded stands.
@@ -145,6 +163,19 @@ class VideoFile:
 
     def close(self) -> None:
         self._container.close()
+
+
+def _fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`rgb` scaled to fit (height, width) `size`, centred on black bars: its angles unchanged."""
+    import cv2
+
+    h, w = size
+    scale = min(h / rgb.shape[0], w / rgb.shape[1])
+    nh, nw = max(1, round(rgb.shape[0] * scale)), max(1, round(rgb.shape[1] * scale))
+    out = np.zeros((h, w, 3), np.uint8)
+    y, x = (h - nh) // 2, (w - nw) // 2
+    out[y:y + nh, x:x + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+    return out
 
 
 _END = object()

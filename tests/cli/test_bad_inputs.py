@@ -28,7 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formcheck.cli.main import app
-from tests.helpers import ROOT, SAMPLES, header_only, labels, truncated, video_in_progress
+from tests.helpers import ROOT, SAMPLES, header_only, labels, transport_stream, truncated, video_in_progress
 
 CLIP = SAMPLES / "bridge_cut_off.mp4"  # 8 s, one rep
 LONG_CLIP = SAMPLES / "bridge_mixed.mp4"
@@ -652,3 +652,22 @@ def test_a_number_that_makes_no_sense_is_refused_before_any_work(args, value):
     result = CliRunner().invoke(app, [*args, value])
     assert result.exit_code == 2
     assert "Invalid value for '--" in result.output
+
+
+@pytest.mark.slow
+def test_camera_pieces_joined_with_cat_are_analysed_whole_even_at_another_size(tmp_path):
+    """Two transport-stream pieces of a 4-rep bridge, the second at half the size, joined with `cat`:
+    their clock restarts where they meet; every rep of both is counted and the change is said."""
+    name = "bridge_fast_good"
+    first = transport_stream(tmp_path / "a.ts", SAMPLES / f"{name}.mp4")
+    second = transport_stream(tmp_path / "b.ts", SAMPLES / f"{name}.mp4", size=(320, 240))
+    (joined := tmp_path / "joined.ts").write_bytes(first.read_bytes() + second.read_bytes())
+    proc = run("analyze", joined, "-e", "glute_bridge", "--model", "lite", "--json", tmp_path / "r.json",
+               "--no-save")
+    assert proc.returncode == 0, proc.stderr
+    report = strict_json((tmp_path / "r.json").read_text())
+    reps = len(labels(name)["reps"])
+    assert (report["rep_count"], report["complete"]) == (2 * reps, True)
+    assert report["source"]["duration_s"] == pytest.approx(2 * labels(name)["duration_s"], abs=0.1)
+    assert [n["note"] for n in report["notes"]] == ["stream_changed", "stream_changed"]
+    assert "clock starts again at 17.4 s" in proc.stdout and "size changes at 17.4 s (to 320x240)" in proc.stdout

@@ -130,6 +130,43 @@ def test_a_file_with_no_frame_is_refused(tmp_path):
     assert str(refused.value) == f"{path} has no frame that decodes (an empty or damaged video)"
 
 
+def make_ts(path: Path, frames: list[np.ndarray]) -> Path:
+    """An MPEG transport stream of these frames at 30 fps, as a camera writes its pieces."""
+    h, w = frames[0].shape[:2]
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for rgb in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def test_pieces_joined_with_cat_are_read_whole_with_their_clock_carried_on(tmp_path):
+    first = make_ts(tmp_path / "a.ts", [scene(i) for i in range(24)])
+    second = make_ts(tmp_path / "b.ts", [scene(24 + i) for i in range(24)])
+    (joined := tmp_path / "ab.ts").write_bytes(first.read_bytes() + second.read_bytes())
+    video, frames = read(joined)
+    times = [t for t, _ in frames]
+    assert len(frames) == 48
+    assert np.allclose(np.diff(times), 1 / 30, atol=2e-3)  # rising all the way: the second piece follows the first
+    assert video.restarts == [pytest.approx(0.8, abs=0.01)]
+    assert abs(float(np.median(frames[36][1])) - (20 + 4 * 36)) <= 3
+    assert video.stopped is None
+
+
+def test_frames_of_another_size_are_fitted_into_the_first_size_with_bars(tmp_path):
+    first = make_ts(tmp_path / "a.ts", [scene(i) for i in range(15)])
+    second = make_ts(tmp_path / "b.ts", [scene(15 + i, w=2 * W, h=H) for i in range(15)])  # twice as wide
+    (joined := tmp_path / "ab.ts").write_bytes(first.read_bytes() + second.read_bytes())
+    video, frames = read(joined)
+    assert len(frames) == 30 and {rgb.shape for _, rgb in frames} == {(H, W, 3)}
+    assert video.resized == [(pytest.approx(0.5, abs=0.01), (2 * W, H))]
+    wide = frames[20][1]
+    assert wide[: H // 4 - 2].max() < 5 and wide[-(H // 4 - 2):].max() < 5  # bars above and below: not stretched
+    assert wide[H // 4 + 2, 2].min() > 240  # the bright corner block, now half as high
+
+
 def test_a_truncated_file_gives_what_decodes_and_says_where_it_stopped(tmp_path):
     video, frames = read(truncated(tmp_path))
     assert 0 < len(frames) < video.info.frames
