@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, path_text
 from formcheck.reports import history
 from formcheck.reports.report import not_counted_message
 from formcheck.spec.specs import ExerciseSpec, load_spec
@@ -145,8 +145,12 @@ def say_saved(session_id: int | None, console: Console | None = None) -> None:
 def session_html_text(report: dict, spec: ExerciseSpec, series: dict | None,
                       session: history.StoredSession | None = None) -> str:
     """The HTML report; each rep's picture comes from the recording when it is still at hand."""
-    from formcheck.render.stills import top_pictures
+    from formcheck.render.stills import recording_changed, top_pictures
     from formcheck.reports.html import session_html
 
     source = Path(session.source if session and session.source else report["source"]["path"])
-    return session_html(report, spec, series, top_pictures(report, spec, source), session)
+    changed = recording_changed(report, source)
+    if changed:
+        err.print(f"note: {escape(path_text(source))} is no longer the recording analysed (it changed since): "
+                  "the report has no pictures", highlight=False, soft_wrap=True)
+    return session_html(report, spec, series, top_pictures(report, spec, source), session, recording_changed=changed)

@@ -19,6 +19,7 @@ from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen
+from formcheck.video.files import fingerprint
 
 WIDTH = 360  # pixels: small enough for an email, large enough to see the joint angle
 JPEG_QUALITY = 80
@@ -56,10 +57,20 @@ def _draw(spec: ExerciseSpec, report: dict[str, Any], index: int, rgb, pose) -> 
     return Overlay(spec, size).draw(rgb.copy(), state)
 
 
+def recording_changed(report: dict[str, Any], video: Path) -> bool:
+    """The file at the stored path is not the recording the report was made from."""
+    stored = report.get("source", {}).get("fingerprint")
+    try:
+        return stored is not None and Path(video).is_file() and fingerprint(Path(video)) != stored
+    except OSError:
+        return True
+
+
 def top_pictures(report: dict[str, Any], spec: ExerciseSpec, video: Path) -> dict[int, str]:
-    """Base64 JPEGs keyed by rep (or hold) index; empty when the recording is not at hand or unreadable."""
+    """Base64 JPEGs keyed by rep (or hold) index; empty when the recording is not at hand, unreadable
+    or another recording now (`recording_changed`)."""
     wanted = moments(report)
-    if not wanted or not Path(video).is_file():
+    if not wanted or not Path(video).is_file() or recording_changed(report, video):
         return {}
     from formcheck.pose.landmarker import PoseEstimator
     from formcheck.video.files import VideoFile

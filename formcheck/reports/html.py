@@ -217,8 +217,10 @@ def item_rows(report: dict[str, Any], spec: ExerciseSpec, pictures: dict[int, st
 
 
 def session_html(report: dict[str, Any], spec: ExerciseSpec, series: dict[str, Any] | None = None,
-                 pictures: dict[int, str] | None = None, session: StoredSession | None = None) -> str:
-    return templates.get_template("session.html.j2").render(
+                 pictures: dict[int, str] | None = None, session: StoredSession | None = None,
+                 recording_changed: bool = False) -> str:
+    """`recording_changed`: the file at the stored path is another recording now, so no pictures."""
+    return templates.get_template("session.html.j2").render(recording_changed=recording_changed,
         title=f"{spec.name}: formcheck report", spec=spec, report=report, verdict=verdict(report, spec),
         plot=measure_plot(report, spec, series), rows=item_rows(report, spec, pictures),
         holds=spec.mode is Mode.HOLDS, targets=spec_targets(spec), session=session)

@@ -105,3 +105,21 @@ def test_a_live_session_keeps_its_measure_so_its_page_has_the_plot(tmp_path):
     html = page.read_text()
     assert "per-frame measure not stored" not in html
     assert "shoulder-hip-knee" in html[html.index('id="measure-plot"'):]  # the curve's axis, by its label
+
+
+def test_a_stored_report_takes_no_pictures_from_another_recording_at_its_path(tmp_path):
+    """A patient re-records to the same name: the old session's page must not show the new clip."""
+    clip = tmp_path / "today.mp4"
+    clip.write_bytes((SAMPLES / "bridge_cut_off.mp4").read_bytes())
+    done = runner.invoke(app, ["analyze", str(clip), "--exercise", "glute_bridge", "--model", "lite"])
+    assert done.exit_code == 0, done.output
+    [stored] = history.list_sessions()
+    same = runner.invoke(app, ["report", str(stored.id), "--html", str(tmp_path / "same.html")])
+    assert same.exit_code == 0, same.output
+    assert "data:image/jpeg;base64," in (tmp_path / "same.html").read_text()
+    clip.write_bytes((SAMPLES / "lunge_short.mp4").read_bytes())  # another exercise, same name
+    other = runner.invoke(app, ["report", str(stored.id), "--html", str(tmp_path / "other.html")])
+    assert other.exit_code == 0, other.output
+    html = (tmp_path / "other.html").read_text()
+    assert "data:image/jpeg;base64," not in html and 'id="recording-changed"' in html
+    assert f"note: {clip} is no longer the recording analysed (it changed since)" in other.stderr

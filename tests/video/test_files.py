@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import FormcheckError
-from formcheck.video.files import VideoFile, check_video_path, prefetch
+from formcheck.video.files import VideoFile, check_video_path, fingerprint, prefetch
 from tests.helpers import header_only, truncated
 
 W, H = 160, 120
@@ -55,7 +55,8 @@ def test_a_clip_says_its_rate_size_and_length(tmp_path):
     assert (info.fps, info.width, info.height, info.frames) == (30.0, W, H, 45)
     assert info.duration_s == pytest.approx(1.5, abs=0.04)
     assert info.as_dict() == {"path": str(tmp_path / "c.mp4"), "fps": 30.0, "frames": 45,
-                              "duration_s": round(info.duration_s, 3), "width": W, "height": H}
+                              "duration_s": round(info.duration_s, 3), "width": W, "height": H,
+                              "fingerprint": fingerprint(tmp_path / "c.mp4")}
     assert video.stopped is None
 
 
@@ -128,6 +129,20 @@ def test_a_file_with_no_frame_is_refused(tmp_path):
     with pytest.raises(FormcheckError) as refused:
         VideoFile(path)
     assert str(refused.value) == f"{path} has no frame that decodes (an empty or damaged video)"
+
+
+def test_a_fingerprint_tells_another_recording_at_the_same_path(tmp_path):
+    path = make_clip(tmp_path / "c.mp4", [scene(i) for i in range(45)])
+    before = fingerprint(path)
+    assert before.startswith("sha256:") and fingerprint(path) == before
+    make_clip(path, [scene(i + 1) for i in range(45)])  # re-recorded to the same name
+    assert fingerprint(path) != before
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(3 << 20))
+    changed = bytearray(big.read_bytes())
+    changed[-1] = 1  # only the last byte differs: the tail is read too
+    (other := tmp_path / "other.bin").write_bytes(bytes(changed))
+    assert fingerprint(big) != fingerprint(other)
 
 
 def make_ts(path: Path, frames: list[np.ndarray]) -> Path:
