@@ -19,6 +19,9 @@ out = Console()
 err = Console(stderr=True)
 
 
+MAX_CAMERA = 99  # OpenCV reads 100 and up as a capture API plus an index; below 0 it may crash
+
+
 def finite(value: float | None) -> float | None:
     """For number options: inf and nan pass typer's min/max checks; they make no sense here."""
     if value is not None and not (math.isfinite(value) and value > 0):

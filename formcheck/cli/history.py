@@ -13,11 +13,11 @@ import typer
 from rich import box
 from rich.table import Table
 
-from formcheck.cli.console import exercise_name, fail, out, print_routine, print_summary, session_html_text
-from formcheck.errors import FormcheckError
+from formcheck.cli.console import err, exercise_name, fail, out, print_routine, print_summary, session_html_text
+from formcheck.errors import FormcheckError, describe
 from formcheck.reports import history
 from formcheck.reports.outputs import check_writable, write_text
-from formcheck.reports.report import SCHEMA
+from formcheck.reports.report import report_problem
 from formcheck.spec.specs import exercise_ids, load_spec
 
 history_app = typer.Typer(add_completion=False, help="The stored sessions: list, show again, delete.")
@@ -49,10 +49,13 @@ def history_list(
     """The stored sessions as a table, oldest first (`history show ID`, `history delete ID`)."""
     if ctx.invoked_subcommand is not None:
         return
+    damaged: list[int] = []
     try:
-        sessions = history.list_sessions(exercise, _since(since))
+        sessions = history.list_sessions(exercise, _since(since), damaged)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
+    for session_id in damaged:
+        err.print(f"note: {history.damaged_message(session_id)}", highlight=False, soft_wrap=True)
     rows = [s.summary() for s in sessions]
     if as_json:
         typer.echo(json.dumps([row | {"report": s.report} for row, s in zip(rows, sessions, strict=True)], indent=2))
@@ -90,7 +93,13 @@ def _named(session: history.StoredSession) -> str:
     return exercise_name(session.name)
 
 
+def _check_id(session_id: int) -> None:
+    if not 1 <= session_id <= history.MAX_ID:  # SQLite's integers end at 2**63 - 1
+        raise FormcheckError(f"no session {session_id}: session ids are whole numbers from 1 (see `formcheck history`)")
+
+
 def _stored(session_id: int) -> history.StoredSession:
+    _check_id(session_id)
     stored = history.get(session_id)
     if stored is None:
         raise FormcheckError(f"no session {session_id} in {history.db_path()}; see `formcheck history`")
@@ -119,8 +128,9 @@ def history_show(session_id: Annotated[int, typer.Argument(metavar="ID", help="A
 def history_delete(session_id: Annotated[int, typer.Argument(metavar="ID", help="A session id.")]) -> None:
     """Delete one stored session."""
     try:
-        _stored(session_id)
-        history.delete(session_id)
+        _check_id(session_id)
+        if not history.delete(session_id):  # a damaged row goes too
+            raise FormcheckError(f"no session {session_id} in {history.db_path()}; see `formcheck history`")
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     out.print(f"Deleted session {session_id}.")
@@ -139,8 +149,11 @@ def _load_report(target: str) -> tuple[dict, dict | None, history.StoredSession 
         report = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         report = None
-    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
-        raise FormcheckError(f"{path} is not a formcheck report ({SCHEMA})")
+    except OSError as exc:
+        raise FormcheckError(f"cannot read {path}: {describe(exc)}") from None
+    problem = report_problem(report)
+    if problem:
+        raise FormcheckError(f"{path} cannot be read as a report: {problem}")
     return report, None, None
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from formcheck import stop_signals
 from formcheck.cli.batch import batch
 from formcheck.cli.conclude import Ending, conclude
-from formcheck.cli.console import err, fail, finite, out, print_summary, say_voice, session_html_text
+from formcheck.cli.console import MAX_CAMERA, err, fail, finite, out, print_summary, say_voice, session_html_text
 from formcheck.cli.history import history_app, report_command
 from formcheck.cli.plan import plan_command
 from formcheck.cli.routine import routine_command
@@ -119,7 +119,7 @@ def analyze(
 @stop_signals.handled
 def live(
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="Exercise id, or 'auto' to recognise it.")],
-    camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
+    camera: Annotated[int, typer.Option(help="Webcam index (0-99).", min=0, max=MAX_CAMERA)] = 0,
     source: Annotated[Path | None, typer.Option(help="Play this video file as if it were the camera.")] = None,
     realtime: Annotated[bool, typer.Option(help="With --source: frames arrive at their own pace, slow "
                                            "processing drops frames.")] = True,

@@ -9,7 +9,7 @@ import typer
 
 from formcheck import stop_signals
 from formcheck.cli.conclude import Ending, conclude
-from formcheck.cli.console import err, fail, out, print_routine
+from formcheck.cli.console import MAX_CAMERA, err, fail, out, print_routine
 from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import MODEL_NAMES, resolve_model
 from formcheck.reports import history
@@ -37,7 +37,7 @@ def routine_sources(sources: list[Path], exercises: int) -> list[Path]:
 def routine_command(
     routine_file: Annotated[str, typer.Option("--routine", help="A routine file, or a bundled routine's name.")]
     = "back_pain",
-    camera: Annotated[int, typer.Option(help="Webcam index.")] = 0,
+    camera: Annotated[int, typer.Option(help="Webcam index (0-99).", min=0, max=MAX_CAMERA)] = 0,
     source: Annotated[list[Path] | None, typer.Option(
         help="Play files as if they were the camera: one recording of the whole routine, a folder of one clip "
         "per exercise (in name order), or --source once per exercise.")] = None,

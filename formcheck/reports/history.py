@@ -24,8 +24,10 @@ from typing import Any
 import platformdirs
 
 from formcheck.errors import FormcheckError
+from formcheck.reports.report import report_problem
 
 DB_NAME = "history.sqlite3"
+MAX_ID = 2**63 - 1  # the largest integer SQLite keeps
 KINDS = ("analyze", "live", "routine", "batch")
 LOCK_TIMEOUT_S = 2.0  # wait this long for another formcheck to finish writing, then give up
 
@@ -195,14 +197,32 @@ def set_pain(session_id: int, before: int | None = None, after: int | None = Non
         return changed.rowcount > 0
 
 
-def _stored(row: sqlite3.Row) -> StoredSession:
-    return StoredSession(row["id"], row["saved_at"], row["kind"], row["name"], row["source"],
-                         json.loads(row["report"]), row["pain_before"], row["pain_after"], row["patient"],
-                         json.loads(row["series"]) if row["series"] else None)
+def _stored(row: sqlite3.Row) -> StoredSession | None:
+    """The row as a session; None when its report does not parse (a damaged row: listed apart, deletable)."""
+    try:
+        report = json.loads(row["report"])
+    except (TypeError, ValueError):
+        return None
+    if report_problem(report) is not None:
+        return None
+    try:
+        series = json.loads(row["series"]) if row["series"] else None
+    except (TypeError, ValueError):
+        series = None  # only the plot is lost
+    return StoredSession(row["id"], row["saved_at"], row["kind"], row["name"], row["source"], report,
+                         row["pain_before"], row["pain_after"], row["patient"],
+                         series if isinstance(series, dict) else None)
 
 
-def list_sessions(exercise: str | None = None, since: str | None = None) -> list[StoredSession]:
-    """Sessions oldest first; `since` is a date (YYYY-MM-DD): sessions on or after it."""
+def damaged_message(session_id: int) -> str:
+    return (f"session {session_id} is damaged (its stored report does not read as a report); "
+            f"`formcheck history delete {session_id}` removes it")
+
+
+def list_sessions(exercise: str | None = None, since: str | None = None,
+                  damaged: list[int] | None = None) -> list[StoredSession]:
+    """Sessions oldest first; `since` is a date (YYYY-MM-DD): sessions on or after it. Damaged rows
+    are left out; their ids are added to `damaged` when it is given."""
     where, params = [], []
     if exercise:
         where.append("name = ?")
@@ -212,13 +232,21 @@ def list_sessions(exercise: str | None = None, since: str | None = None) -> list
         params.append(since)
     sql = "SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY saved_at, id"
     with _database() as conn:
-        return [_stored(row) for row in conn.execute(sql, params)]
+        rows = [(row["id"], _stored(row)) for row in conn.execute(sql, params)]
+    if damaged is not None:
+        damaged += [i for i, s in rows if s is None]
+    return [s for _, s in rows if s is not None]
 
 
 def get(session_id: int) -> StoredSession | None:
     with _database() as conn:
         row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    return _stored(row) if row else None
+    if row is None:
+        return None
+    stored = _stored(row)
+    if stored is None:
+        raise HistoryError(damaged_message(session_id))
+    return stored
 
 
 def delete(session_id: int) -> bool:

@@ -87,6 +87,8 @@ def check_writable(path: Path) -> None:
 def write_text(path: Path, text: str) -> None:
     """Writes one text output: `-` is standard output; symlinks and special files are kept."""
     if str(path) == STDOUT:
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise OSError(errno.EBADF, "standard output is closed")
         sys.stdout.write(text)
         sys.stdout.flush()
         return

@@ -143,6 +143,37 @@ def _finite(value: Any) -> Any:
     return value
 
 
+NUMBER = (int, float)
+# What every reader of a stored report relies on: a key, and the types its value may have.
+TOP_FIELDS: dict[str, tuple[type, ...]] = {
+    "complete": (bool,), "exercise": (str, type(None)), "source": (dict,), "rep_count": (int,),
+    "good_reps": (int,), "reps": (list,), "holds": (list,), "warnings": (list,), "pose_coverage": NUMBER,
+    "side_totals": (dict,)}
+ITEM_FIELDS: dict[str, tuple[type, ...]] = {"index": (int,), "start_s": NUMBER, "end_s": NUMBER, "faults": (list,)}
+HOLD_FIELDS: dict[str, tuple[type, ...]] = {"seconds": NUMBER, "good_form_s": NUMBER}
+
+
+def report_problem(report: Any) -> str | None:
+    """What makes `report` unreadable as a `formcheck.report/1` report (a field missing or of the
+    wrong type, in it or in a routine's segment), in words; None when it reads."""
+    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
+        return f"not a formcheck report ({SCHEMA})"
+    for key, types in TOP_FIELDS.items():
+        if not isinstance(report.get(key), types) or (types == (int,) and isinstance(report.get(key), bool)):
+            return f"its field '{key}' is missing or not {' or '.join(t.__name__ for t in types)}"
+    for kind, fields in (("reps", ITEM_FIELDS), ("holds", ITEM_FIELDS | HOLD_FIELDS)):
+        for n, item in enumerate(report[kind], 1):
+            bad = next((k for k, t in fields.items() if not isinstance(item, dict) or not isinstance(item.get(k), t)),
+                       None)
+            if bad is not None:
+                return f"{kind} entry {n} has no proper '{bad}'"
+    for n, segment in enumerate(report.get("segments") or [], 1):
+        problem = report_problem(segment)
+        if problem:
+            return f"segment {n}: {problem}"
+    return None
+
+
 def report_json(report: Report | dict[str, Any]) -> str:
     data = report.as_dict() if isinstance(report, Report) else report
     return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"

@@ -654,6 +654,30 @@ def test_a_number_that_makes_no_sense_is_refused_before_any_work(args, value):
     assert "Invalid value for '--" in result.output
 
 
+@pytest.mark.parametrize("command", [["live", "-e", "glute_bridge", "--no-window", "--no-voice"],
+                                     ["routine", "--no-window", "--no-voice"]])
+@pytest.mark.parametrize("index", ["-3", "100", "99999999999999"])
+def test_a_camera_index_opencv_cannot_take_is_refused_before_it_reaches_opencv(command, index):
+    """-3 crashed OpenCV (SIGSEGV); a number past a C int raised its overload error."""
+    result = CliRunner().invoke(app, [*command, "--camera", index])
+    assert result.exit_code == 2
+    assert "Invalid value for '--camera'" in result.output
+
+
+@pytest.mark.slow
+def test_json_to_a_closed_standard_output_is_one_line_and_the_rest_is_kept(tmp_path):
+    env = {"XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(CLIP), "-e", "glute_bridge", "--model",
+                           "lite", "--json", "-", "--csv", str(tmp_path / "m.csv")], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT, env=_env(env),
+                          preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 1, proc.stderr
+    assert "error: could not write the report -: standard output is closed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "m.csv").read_text().startswith("t,")
+    assert "Reps: 1" in proc.stderr  # the summary goes to stderr when the report was meant for stdout
+
+
 @pytest.mark.slow
 def test_camera_pieces_joined_with_cat_are_analysed_whole_even_at_another_size(tmp_path):
     """Two transport-stream pieces of a 4-rep bridge, the second at half the size, joined with `cat`:

@@ -177,6 +177,33 @@ def test_history_delete_removes_one_session():
     assert f"no session {gone} in" in again.output
 
 
+@pytest.mark.parametrize("stored", ["{broken", '{"schema": "formcheck.report/1", "rep_count": "two"}', "[]"])
+def test_a_damaged_row_is_one_line_the_rest_stays_usable_and_it_can_be_deleted(stored, tmp_path):
+    report, _ = bridge_report(["good", "low"])
+    sound, damaged = history.save_session(report, "analyze"), history.save_session(report, "analyze")
+    with sqlite3.connect(history.db_path()) as conn:
+        conn.execute("UPDATE sessions SET report = ? WHERE id = ?", (stored, damaged))
+    said = f"session {damaged} is damaged (its stored report does not read as a report); " \
+           f"`formcheck history delete {damaged}` removes it"
+    listed = invoke("history")
+    assert listed.exit_code == 0 and f"note: {said}" in " ".join(listed.output.split())
+    assert [s.id for s in history.list_sessions()] == [sound]
+    shown = invoke("history", "show", damaged)
+    assert shown.exit_code == 1 and " ".join(shown.output.split()) == f"error: {said}"
+    assert invoke("history", "show", sound).exit_code == 0
+    assert invoke("report", "--history", "--html", tmp_path / "p.html").exit_code == 0
+    assert invoke("history", "delete", damaged).exit_code == 0
+    listed = invoke("history")
+    assert listed.exit_code == 0 and "damaged" not in listed.output
+
+
+def test_ids_out_of_sqlites_range_are_no_session():
+    for command in (["history", "show"], ["history", "delete"], ["report", "--html", "x.html"]):
+        result = invoke(*command, 2**63)
+        assert result.exit_code == 1, result.output
+        assert "no session 9223372036854775808: session ids are whole numbers from 1" in " ".join(result.output.split())
+
+
 def test_pain_ratings_are_whole_numbers_0_to_10():
     report, _ = bridge_report(["good"])
     with pytest.raises(ValueError, match="0..10"):

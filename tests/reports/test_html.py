@@ -58,8 +58,14 @@ def test_report_of_a_json_file_and_bad_targets(tmp_path):
     assert fetched(html) == []
 
     (tmp_path / "other.json").write_text('{"schema": "something/else"}')
-    for target_arg, message in ((tmp_path / "other.json", "is not a formcheck report (formcheck.report/1)"),
-                                (tmp_path / "nope.json", "report not found"), ("12", "no session 12 in")):
+    (tmp_path / "mistyped.json").write_text(json.dumps(report | {"rep_count": "2"}))
+    (tmp_path / "no_start.json").write_text(json.dumps(report | {"holds": [{"index": 1, "end_s": 3.0}]}))
+    for target_arg, message in ((tmp_path / "other.json", "cannot be read as a report: not a formcheck report "
+                                                          "(formcheck.report/1)"),
+                                (tmp_path / "mistyped.json", "its field 'rep_count' is missing or not int"),
+                                (tmp_path / "no_start.json", "holds entry 1 has no proper 'start_s'"),
+                                (tmp_path / "nope.json", "report not found"), ("12", "no session 12 in"),
+                                ("99999999999999999999", "session ids are whole numbers from 1")):
         result = invoke("report", target_arg, "--html", tmp_path / "x.html")
         assert result.exit_code == 1
         assert message in result.output
