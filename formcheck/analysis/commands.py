@@ -6,8 +6,9 @@ the back, kneeling, on all fours: more than `min_elevation_deg` above the horizo
 toward the hips), or, lying down, reaches along the floor past the head (lying face down). The five
 exercises never do either: their hands stay on the floor, on the hips or by the sides, or press
 the thighs. A hand on a thigh, a shin or a foot holds the leg (the leg press, a happy baby, a knee
-hug); only one hand may be up (both up is another exercise, a dead bug say); and it must be held
-still for `hold_s`: a hand on its way up and straight down again is no signal.
+hug), one by the nose is behind the head or on the face; only one hand may be up (both up is
+another exercise, a dead bug say); and it must be held still for `hold_s`: a hand on its way up
+and straight down again is no signal.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class RaisedHandRule:
     past_head: float  # lying: the wrist this far past the shoulder toward the head, beyond the nose
     lying_knee_drop: float  # lying: the lower knee at most this far below the hips (all fours: a thigh)
     near_leg: float  # a hand this close to a thigh, a shin or a foot holds the leg: not raised
+    near_head: float  # a hand this close to the nose is at the head (behind it, on the face): not raised
+    same_place: float  # both wrists this close: one raised arm hides the other, which the model puts there too
     still_speed: float  # still: the wrist moves less than this (torso lengths a second)
     gap_s: float  # a pose lost or a jitter this long does not end a raise
     down_s: float  # after a stop, the hand must be down this long before the next one
@@ -94,13 +97,19 @@ def raised_hands(frame: PoseFrame, rule: RaisedHandRule) -> list[bool]:
     for shoulder, wrist in ARMS:
         d = (xy[wrist] - xy[shoulder]) / torso
         length = float(np.linalg.norm(d))
+        # A shorter arm that looks straight is no evidence: folded behind the head it can look so.
+        stretched = length >= rule.reach
         along = float(d @ axis)
         elevation = math.degrees(math.atan2(-d[1], abs(d[0])))
-        up = length >= rule.reach and elevation >= rule.min_elevation_deg and along >= -rule.max_back
+        up = stretched and elevation >= rule.min_elevation_deg and along >= -rule.max_back
         past = (lying and along >= rule.past_head and float((xy[wrist] - xy[L.NOSE]) @ axis) > 0
                 and elevation > -10)
         holds_leg = _distance_to_legs(xy, xy[wrist]) / torso < rule.near_leg
-        out.append(bool((up or past) and not holds_leg))
+        at_head = float(np.linalg.norm(xy[wrist] - xy[L.NOSE])) / torso < rule.near_head
+        out.append(bool((up or past) and not holds_leg and not at_head))
+    if all(out) and float(np.linalg.norm(xy[L.LEFT_WRIST] - xy[L.RIGHT_WRIST])) / torso < rule.same_place:
+        nearer = int(frame.visibility[L.RIGHT_WRIST] > frame.visibility[L.LEFT_WRIST])
+        out = [i == nearer for i in range(2)]  # seen side-on, the far arm is hidden behind the raised near one
     return out
 
 

@@ -119,7 +119,7 @@ def test_a_hand_that_keeps_moving_up_there_is_no_stop() -> None:
 
 def test_both_hands_up_is_no_stop() -> None:
     up = arm(SUPINE, 85)
-    frames = [frame(i / 30, SUPINE, up, up) for i in range(150)]
+    frames = [frame(i / 30, SUPINE, up, (up[0] + 15, up[1])) for i in range(150)]  # side by side
     assert stops(frames) == []
 
 
@@ -134,3 +134,18 @@ def test_a_frame_without_a_pose_does_not_end_a_raise() -> None:
     frames = sequence(SUPINE, lambda t: up, 3.0)
     frames[20] = PoseFrame.empty(frames[20].t)  # one frame lost, 0.67 s into the raise
     assert stops(frames) == pytest.approx([RULE.hold_s], abs=0.05)
+
+
+def test_a_far_arm_hidden_behind_the_raised_one_is_not_a_second_hand() -> None:
+    """Side-on, the model puts the hidden far wrist where the raised near one is (less visible)."""
+    up = arm(SUPINE, 85)
+    pose = frame(0.0, SUPINE, up, up)
+    pose.visibility[L.RIGHT_WRIST] = 0.4
+    assert raised_hands(pose, RULE) == [True, False]
+    apart = frame(0.0, SUPINE, up, (up[0] + 15, up[1]))  # two arms up side by side (a dead bug): no stop
+    assert raised_hands(apart, RULE) == [True, True]
+
+
+def test_a_hand_behind_the_head_is_not_raised() -> None:
+    nose = SUPINE["nose"]
+    assert raised_hands(frame(0.0, SUPINE, (nose[0] + 5, nose[1] - 20)), RULE) == [False, False]
