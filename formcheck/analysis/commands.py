@@ -130,6 +130,7 @@ class RaisedHandWatch:
         self._last_up = -math.inf
         self._fired = False
         self._hand: int | None = None
+        self.held_s: float | None = None  # how long the hand has been up (None: no hand up, or heard already)
         self._wrists: deque[tuple[float, np.ndarray]] = deque()  # the raised wrist over the last 0.3 s
 
     def __call__(self, frame: PoseFrame) -> Command | None:
@@ -138,12 +139,16 @@ class RaisedHandWatch:
         if sum(up) != 1 or not self._still(frame, up.index(True)):
             if self._fired and t - self._last_up > rule.down_s:
                 self._fired = False
+            if t - self._last_up > rule.gap_s:
+                self.held_s = None
             return None
         if self._since is None or t - self._last_up > rule.gap_s:
             self._since = t
         self._last_up = t
+        self.held_s = None if self._fired else t - self._since
         if self._fired or t - self._since < rule.hold_s:
             return None
+        self.held_s = None
         self._fired = True
         return Command(t_s=t, command=CommandName.STOP, by=CommandBy.GESTURE)
 

@@ -41,6 +41,7 @@ class Observed:
     cut: bool  # this frame starts a new shot of an edited video
     wall: float | None  # time.monotonic() when it was captured (live), None for a file
     command: Command | None = None  # a raised hand held up long enough: a stop, given on this frame
+    hand_up_s: float | None = None  # a hand has been up this long, not yet a stop (shown, so the person knows)
 
 
 class Ending(Enum):
@@ -111,8 +112,9 @@ class FramePipeline:
                 cut = self._cuts(captured.rgb)
                 self.notes.observe(pose)
                 smoothed = self._smoother(pose, cut)
+                command = self._raised_hand(smoothed)
                 observed = Observed(t=captured.t, rgb=captured.rgb, pose=smoothed, cut=cut, wall=captured.wall,
-                                    command=self._raised_hand(smoothed))
+                                    command=command, hand_up_s=self._raised_hand.held_s)
                 if step(observed):
                     return Ending.STEP_ENDED
         finally:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck import stop_signals
-from formcheck.analysis.commands import Command, CommandBy, CommandName
+from formcheck.analysis.commands import Command, CommandBy, CommandName, RaisedHandRule
 from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
@@ -24,10 +24,11 @@ from formcheck.coach.window import (
     toggle_full_screen,
 )
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
-from formcheck.render.overlay import Overlay
+from formcheck.render.overlay import BAD, Overlay
 from formcheck.reports.report import Report
 from formcheck.video.live_sources import LiveSource
 
+HAND_SHOWN_AFTER_S = 0.3  # a hand up this long is shown as on its way to a stop
 LIVE_AHEAD = 1  # one frame inferred while the last is drawn: what is shown is never late
 KEY_ENDS = {ord("q"): EndReason.KEY, 27: EndReason.KEY}  # q, Esc
 
@@ -53,6 +54,7 @@ class _Step:
     def __init__(self, coach: LiveCoach, source: LiveSource, options: LiveOptions, hooks: LoopHooks) -> None:
         self.coach, self.source, self.options, self.hooks = coach, source, options, hooks
         self.overlay_for: dict[str, Overlay] = {}
+        self.hold_s = RaisedHandRule.shared().hold_s
 
     def __call__(self, observed: Observed) -> bool:
         coach, options = self.coach, self.options
@@ -69,6 +71,9 @@ class _Step:
                 coach.session.last_state
         if state is not None:
             coach.speak_events(state)
+        if observed.hand_up_s is not None and observed.hand_up_s >= HAND_SHOWN_AFTER_S:
+            left = max(0.0, self.hold_s - observed.hand_up_s)
+            banner, colour = coach.messages["hand_up"].replace("{seconds}", f"{left:.1f}"), BAD
         image = self._draw(observed.rgb.copy(), state, frame, banner, colour)
         key = self._show(image)
         ended = KEY_ENDS.get(key)

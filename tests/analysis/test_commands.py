@@ -149,3 +149,15 @@ def test_a_far_arm_hidden_behind_the_raised_one_is_not_a_second_hand() -> None:
 def test_a_hand_behind_the_head_is_not_raised() -> None:
     nose = SUPINE["nose"]
     assert raised_hands(frame(0.0, SUPINE, (nose[0] + 5, nose[1] - 20)), RULE) == [False, False]
+
+
+def test_how_long_the_hand_is_up_is_known_until_the_stop() -> None:
+    up = arm(KNEELING, 88)
+    watch = RaisedHandWatch(RULE)
+    held = []
+    for f in sequence(KNEELING, lambda t: up if t >= 0.5 else resting(KNEELING), 3.0):
+        watch(f)
+        held.append((f.t, watch.held_s))
+    assert all(h is None for t, h in held if t < 0.5)
+    assert [round(h, 1) for t, h in held if 1.0 <= t < 1.02] == [0.5]
+    assert all(h is None for t, h in held if t >= 0.5 + RULE.hold_s + 0.05)  # heard: nothing more to show
