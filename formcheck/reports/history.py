@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, path_text
 from formcheck.reports.report import report_problem
 
 DB_NAME = "history.sqlite3"
@@ -170,6 +170,7 @@ def save_session(report: dict[str, Any], kind: str, name: str | None = None, sou
     when = saved_at or datetime.now().astimezone().isoformat(timespec="seconds")
     name = name or report.get("exercise") or "?"
     source = source if source is not None else (report.get("source") or {}).get("path")
+    source = path_text(source) if source is not None else None  # SQLite text is UTF-8: odd bytes escaped
     try:
         with _database() as conn:
             return conn.execute(

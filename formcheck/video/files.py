@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import FormcheckError, describe
+from formcheck.errors import FormcheckError, describe, path_text
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class VideoInfo:
     fingerprint: str | None = None  # a file's `fingerprint()`; None for a camera
 
     def as_dict(self) -> dict:
-        out = {"path": self.path, "fps": round(self.fps, 3), "frames": self.frames,
+        out = {"path": path_text(self.path), "fps": round(self.fps, 3), "frames": self.frames,
                "duration_s": round(self.duration_s, 3), "width": self.width, "height": self.height}
         return out | ({"fingerprint": self.fingerprint} if self.fingerprint else {})
 

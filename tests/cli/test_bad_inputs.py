@@ -695,3 +695,19 @@ def test_camera_pieces_joined_with_cat_are_analysed_whole_even_at_another_size(t
     assert report["source"]["duration_s"] == pytest.approx(2 * labels(name)["duration_s"], abs=0.1)
     assert [n["note"] for n in report["notes"]] == ["stream_changed", "stream_changed"]
     assert "clock starts again at 17.4 s" in proc.stdout and "size changes at 17.4 s (to 320x240)" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_video_name_that_is_not_utf8_is_analysed_kept_and_shown(tmp_path):
+    """A Latin-1 name from an old USB stick: the report, the page and the history all say it, odd byte escaped."""
+    video = tmp_path / os.fsdecode(b"\xfcbung.mp4")
+    video.write_bytes(CLIP.read_bytes())
+    proc = run("analyze", video, "-e", "glute_bridge", "--model", "lite", "--json", tmp_path / "r.json",
+               "--html", tmp_path / "r.html", env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert proc.returncode == 0, proc.stderr
+    report = strict_json((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["source"]["path"] == str(tmp_path / "\\xfcbung.mp4") and report["rep_count"] == 1
+    assert "\\xfcbung.mp4" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Saved as session 1" in proc.stdout
+    shown = run("history", "show", "1", env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert shown.returncode == 0 and "\\xfcbung.mp4" in shown.stdout
