@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,10 +37,6 @@ class BatchResult:
     failed: int = 0
     interrupted: bool = False
     summary_error: str = ""  # why summary.csv / index.html could not be written
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 @contextmanager
@@ -103,7 +98,6 @@ def _run_locked(jobs: list[Job], out: Path, options: Options, workers: int, ray:
             pending.append((job, key))
     if progress:
         progress(None, len(pending))
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     runner: Runner | None = None
     try:
         if pending:
@@ -117,7 +111,6 @@ def _run_locked(jobs: list[Job], out: Path, options: Options, workers: int, ray:
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if runner:
             runner.close(result.interrupted)
         try:

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import get_context, resource_tracker
 from typing import Any
 
 from formcheck.batch.jobs import Job
@@ -27,6 +27,13 @@ class LocalRunner:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.slots = 2 * workers  # queued ahead so no worker waits for the driver
+        # multiprocessing's resource tracker is a process of the group too: one killed by a closed
+        # terminal's SIGHUP is relaunched with a traceback. Started with SIGHUP ignored, it keeps it so.
+        previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            signal.signal(signal.SIGHUP, previous)
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:

@@ -115,8 +115,10 @@ ORPHAN_CHECK_S = 1.0
 
 
 def start_worker(driver: int) -> None:
-    # Ctrl-C reaches the whole process group; the driver alone decides what stops.
+    # Ctrl-C and a closed terminal's SIGHUP reach the whole process group; the driver alone decides
+    # what stops (it ends its workers itself).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # A driver killed with SIGKILL leaves its workers blocked on the job queue for ever (the queue's
     # pipe stays open in the worker itself): a worker whose driver is gone ends itself.
     threading.Thread(target=_exit_without, args=(driver,), daemon=True, name="orphan-check").start()

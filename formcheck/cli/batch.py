@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from formcheck import stop_signals
 from formcheck.batch.jobs import INDEX_NAME, SUMMARY_NAME, jobs_from_inputs, jobs_from_manifest
 from formcheck.batch.manifest import Options
 from formcheck.batch.run import run_batch
@@ -22,6 +23,7 @@ from formcheck.reports import history
 MAX_WORKERS = 256  # more processes than any machine's cores only costs memory (about 340 MB each)
 
 
+@stop_signals.handled
 def batch(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the reports, summary.csv and index.html.")],
     inputs: Annotated[list[str] | None, typer.Argument(
@@ -75,7 +77,8 @@ def batch(
                 bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not outcome.ok),
                            fps=frames / max(time.monotonic() - started, 1e-6))
 
-            result = run_batch(jobs, out_dir, options, workers, ray, force, advance)
+            with stop_signals.working():  # SIGTERM, SIGHUP and Ctrl-C stop it; the summary is still written
+                result = run_batch(jobs, out_dir, options, workers, ray, force, advance)
     except FormcheckError as exc:
         raise fail(str(exc)) from None
     for row in result.rows:
@@ -87,6 +90,6 @@ def batch(
     out.print(f"{result.done} analysed, {result.skipped} skipped (already done), {result.failed} failed{stopped}. "
               f"{wrote}", highlight=False)
     if result.interrupted:
-        raise typer.Exit(code=130)
+        raise typer.Exit(code=stop_signals.exit_code())
     if result.failed or result.summary_error:
         raise typer.Exit(code=1)

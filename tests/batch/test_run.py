@@ -224,6 +224,34 @@ def test_saved_results_go_into_the_history_with_their_patients(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_sighup_to_the_whole_process_group_still_writes_the_summary(tmp_path):
+    """A closed terminal hangs up the batch and its workers at once: the driver ends its workers,
+    writes the summary of what it has and says how to go on."""
+    (tmp_path / "in").mkdir()
+    for i in range(6):
+        shutil.copy(SAMPLES / "bridge_cut_off.mp4", tmp_path / "in" / f"clip{i}.mp4")
+    batch = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", "in", "--exercise", "glute_bridge", "--out",
+                              "out", "--model", "lite", "--workers", "2"], cwd=tmp_path, start_new_session=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    manifest = tmp_path / "out" / MANIFEST_NAME
+    deadline = time.monotonic() + 300
+    while not manifest.exists() and time.monotonic() < deadline and batch.poll() is None:
+        time.sleep(0.2)
+    workers = child_pids(batch.pid)
+    os.killpg(batch.pid, signal.SIGHUP)
+    stdout, stderr = batch.communicate(timeout=60)
+    assert batch.returncode == 129, stderr  # 128 + SIGHUP
+    assert "(stopped: rerun to go on)" in stdout and "Traceback" not in stderr
+    rows = summary(tmp_path / "out")
+    assert len(rows) == 6 and 1 <= sum(row["status"] == "ok" for row in rows.values()) < 6
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers)
+
+
+@pytest.mark.slow
 def test_a_killed_batch_resumes_without_redoing_finished_files(tmp_path):
     for i, name in enumerate(["bridge_cut_off", "bridge_end_on", "bridge_end_on"], 1):
         (tmp_path / "in").mkdir(exist_ok=True)
@@ -238,7 +266,7 @@ def test_a_killed_batch_resumes_without_redoing_finished_files(tmp_path):
         time.sleep(0.2)
     batch.send_signal(signal.SIGTERM)
     stdout, _ = batch.communicate(timeout=60)
-    assert batch.returncode == 130
+    assert batch.returncode == 143  # 128 + SIGTERM, as analyze says it
     assert "(stopped: rerun to go on)" in stdout
     done = json.loads(manifest.read_text())["files"]
     assert 1 <= len(done) < 3
