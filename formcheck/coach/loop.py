@@ -10,10 +10,11 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck import stop_signals
-from formcheck.analysis.commands import Command, CommandBy, CommandName, RaisedHandRule
+from formcheck.analysis.commands import Command, CommandBy, CommandName, RaisedHandRule, RaisedHandWatch
 from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
+from formcheck.coach.voice import Voice
 from formcheck.coach.window import (
     FULL_SCREEN_KEY,
     WINDOW,
@@ -23,10 +24,12 @@ from formcheck.coach.window import (
     size_window,
     toggle_full_screen,
 )
+from formcheck.pose.filters import PoseSmoother
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
 from formcheck.render.overlay import BAD, Overlay
 from formcheck.reports.report import Report
-from formcheck.video.live_sources import LiveSource
+from formcheck.spec.specs import common_messages
+from formcheck.video.live_sources import Captured, LiveSource
 
 HAND_SHOWN_AFTER_S = 0.3  # a hand up this long is shown as on its way to a stop
 LIVE_AHEAD = 1  # one frame inferred while the last is drawn: what is shown is never late
@@ -46,6 +49,36 @@ class LoopHooks:
     def stopped(self, coach: LiveCoach) -> EndReason:
         """What a raised hand ends: `formcheck live`'s session."""
         return EndReason.GESTURE
+
+
+class HandBetween:
+    """A raised hand outside the frame loop (the routine's warm-up, rests and end screen): each new
+    frame through the pose model of the running source; the stops heard are kept in `commands`."""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.commands: list[Command] = []
+        self._estimator: PoseEstimator | None = None
+        self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(RaisedHandRule.shared())
+
+    def use(self, estimator: PoseEstimator | None) -> None:
+        """The model of the source now running (a fresh track per source), or None."""
+        self._estimator = estimator
+        self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(self._watch.rule)
+
+    def in_newest(self, source: LiveSource | None) -> bool:
+        """A raised hand in the source's newest frame, if one came (a source at its own pace only)."""
+        captured = source.frames.get(timeout=0) if source is not None and source.paced else None
+        return captured is not None and self(captured)
+
+    def __call__(self, captured: Captured) -> bool:
+        if self._estimator is None:
+            return False
+        command = self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
+        if command is not None:
+            self.commands.append(command)
+            self.voice.say(common_messages()["hand_stop"])
+        return command is not None
 
 
 class _Step:

@@ -20,7 +20,7 @@ from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
-from formcheck.coach.loop import LoopHooks, coach_loop
+from formcheck.coach.loop import HandBetween, LoopHooks, coach_loop
 from formcheck.coach.routine import Progress, Routine, Step
 from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
 from formcheck.coach.voice import Voice
@@ -126,6 +126,7 @@ class RoutineRunner:
         self.source: LiveSource | None = None
         self._source_for: int | None = None  # the step whose clip is playing (one source per exercise)
         self._estimator: PoseEstimator | None = None
+        self._hand = HandBetween(self.voice)  # a raised hand in the warm-up, the rests and the end screen
         self.source_names: list[str] = []
         self.handover: tuple[LiveCoach, float] | None = None  # the coach that saw the next exercise begin, since
         self.position_said = False  # the next exercise's start position was said (in the rest before it)
@@ -140,6 +141,7 @@ class RoutineRunner:
         self._source_for = wanted
         self.source_names.append(self.source.name)
         self._estimator = PoseEstimator(self.options.model)  # a fresh track (and clock) per clip
+        self._hand.use(self._estimator)
         self.screen.size_for((self.source.width, self.source.height))
         self.source.start()
 
@@ -150,6 +152,7 @@ class RoutineRunner:
         if self._estimator is not None:
             self._estimator.close()
             self._estimator = None
+            self._hand.use(None)
 
     # ---- the routine -----------------------------------------------------------------------
     def run(self) -> dict:
@@ -180,7 +183,7 @@ class RoutineRunner:
             self._use_source(0)
         if routine.warm_up:
             self.voice.say(routine.warm_up)
-            if self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source):
+            if self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source, self._hand):
                 self._pain_stop("warm_up", 0)
         log.pain_before = options.pain_before if options.pain_before is not None else \
             self._pain("before", routine.say("pain_before"))
@@ -259,7 +262,7 @@ class RoutineRunner:
                                    start_position=step.spec.start_position))
         self.position_said = True
         if self.asker.wait(seconds, "rest", f"{upcoming_text}. {step.spec.start_position}",
-                           self.source if self.shared else None):
+                           self.source if self.shared else None, self._hand):
             self._pain_stop(step.spec.id, upcoming.set_number)
         self.log.rests.append({"before": step.spec.id, "planned_s": seconds,
                                "rested_s": round(time.monotonic() - started, 1)})
@@ -273,7 +276,8 @@ class RoutineRunner:
 
         lines = [(routine.say("end_sets", met=str(met), sets=str(len(log.steps))), GOOD, True),
                  (routine.say("end_pain", before=rating(log.pain_before), after=rating(log.pain_after)), TEXT, True)]
-        self.asker.end_screen(routine.say("done" if log.end_reason == "done" else "ended"), lines)
+        self.asker.end_screen(routine.say("done" if log.end_reason == "done" else "ended"), lines,
+                              lambda: self._hand.in_newest(self.source))
 
     # ---- the report ------------------------------------------------------------------------
     def report(self) -> Report:
@@ -288,6 +292,7 @@ class RoutineRunner:
                                    "no_answer": log.no_answer}}
         report.voice = VoiceBlock(available=self.voice.available, problem=self.voice.problem,
                                   spoken=self.voice.spoken)
+        report.commands = sorted(report.commands + self._hand.commands, key=lambda c: c.t_s)
         return report
 
 

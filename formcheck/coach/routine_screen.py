@@ -18,7 +18,7 @@ from formcheck.coach.voice import Voice
 from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
 from formcheck.errors import FormcheckError
 from formcheck.render.overlay import FONT, TEXT, Overlay, fit_scale
-from formcheck.video.live_sources import LiveSource
+from formcheck.video.live_sources import Captured, LiveSource
 
 Line = tuple[str, tuple, bool]  # text, colour, big
 STRIP_LINES = 4
@@ -121,19 +121,27 @@ class Asker:
         self.scripted = ScriptedKeys(keys)
         self.terminal = sys.stdin.isatty()
 
-    def wait(self, seconds: float, title: str, text: str, source: LiveSource | None) -> bool:
+    def wait(self, seconds: float, title: str, text: str, source: LiveSource | None,
+             hand: Callable[[Captured], bool] | None = None) -> bool:
         """A countdown (warm-up, rest; `title` the message key, its {seconds} the time left): over the
         live picture when a source runs at its own pace; n goes on at once, q ends; True when p
-        (pain) cut it short."""
+        (pain) or a raised hand (`hand` of each new frame) cut it short."""
+        end = time.monotonic() + seconds
         if not self.screen.window:
             print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
-            time.sleep(seconds)
+            watching = hand is not None and source is not None and source.paced
+            while (left := end - time.monotonic()) > 0:
+                if not watching:
+                    time.sleep(left)
+                elif (captured := source.frames.get(timeout=min(left, 0.1))) is not None and hand(captured):
+                    return True
             return False
-        end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
             picture = self.screen.last
             if source is not None and source.paced and (captured := source.frames.get(timeout=0)) is not None:
                 picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb
+                if hand is not None and hand(captured):
+                    return True
             lines = [(self.routine.say(title, seconds=str(math.ceil(left))), TEXT, True),
                      (self.routine.say("skip_wait"), TEXT, True)]
             key = self.screen.show(self.screen.still(picture, text, lines), 30)
@@ -203,14 +211,15 @@ class Asker:
                 return typed[0]
         return allowed[-1]
 
-    def end_screen(self, message: str, lines: list[Line]) -> None:
-        """The summary, spoken and shown until a key or END_SCREEN_S (at the terminal: printed)."""
+    def end_screen(self, message: str, lines: list[Line], signalled: Callable[[], bool] = lambda: False) -> None:
+        """The summary, spoken and shown until a key, a raised hand (`signalled`) or END_SCREEN_S (at
+        the terminal: printed)."""
         self.voice.say(" ".join(f"{text.rstrip('.')}." for text in [message, *(text for text, _, _ in lines)]))
         if not self.screen.window:
             print(message, *(text for text, _, _ in lines), sep="\n", flush=True)
             return
         until_dismissed(self.screen, lambda left: self.screen.still(
-            self.screen.last, message, [*lines, self._countdown(left, "end_close")]), END_SCREEN_S)
+            self.screen.last, message, [*lines, self._countdown(left, "end_close")]), END_SCREEN_S, signalled)
 
 
 def until_dismissed(screen: Screen, draw: Callable[[float], np.ndarray], seconds: float,

@@ -278,6 +278,25 @@ def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_raised_hand_in_the_warm_up_means_p_there_too(tmp_path):
+    """Kneeling in front of the camera during the warm-up, the person raises a hand: the routine asks
+    about the pain and, told to end, ends without an exercise."""
+    plan = write(tmp_path, MINI.replace("warm_up_s = 0.2", "warm_up_s = 8"))
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(plan, SAMPLES / "gesture_kneeling.mp4", out, "--no-window", "--realtime",
+                           "--keys", "6 e", "--model", "full"),  # the lite model loses this arm overhead
+               env={"XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["routine"]["ended_by"] == "pain" and report["routine"]["steps"] == []
+    assert report["routine"]["pain"]["during"] == [{"exercise": "warm_up", "set": 0, "rating": 6,
+                                                   "no_answer": False, "then": "end"}]
+    [stop] = [g for g in labels("gesture_kneeling")["gestures"] if g["seconds"] >= 1.0]
+    assert [c["by"] for c in report["commands"]] == ["gesture"]
+    assert stop["up_s"] <= report["commands"][0]["t_s"] <= stop["end_s"]
+
+
+@pytest.mark.slow
 def test_everything_shown_is_spoken_in_order_and_no_answer_is_kept_as_none(tmp_path, clips):
     """No key pressed: the pain questions run out unanswered (null, listed as such, never 0); the words
     said, with their times, hold each count in order, the rest with the next exercise and its start
