@@ -127,8 +127,8 @@ def print_routine(report: dict, console: Console | None = None) -> None:
     unanswered = pain.get("no_answer", [])
     say("Pain: " + ", ".join(f"{k} {'no answer' if k in unanswered else '-' if v is None else v}"
                              for k, v in said.items())
-        + "".join(f"; during {escape(exercise_name(p['exercise']))}: {p['rating']} ({p['then']})"
-                  for p in pain["during"]))
+        + "".join(f"; during {escape(exercise_name(p['exercise']))}: "
+                  f"{'no answer' if p['rating'] is None else p['rating']} ({p['then']})" for p in pain["during"]))
     say_voice(report, console or out)
 
 
