@@ -1,6 +1,6 @@
 """The raised-hand stop on clips: detections against the labels, and false stops on clips without one.
 
-    python bench/gestures.py CLIP_OR_FOLDER... [--half A|B] [--cache DIR] [--model full] [--markdown OUT.md]
+    python -m bench.gestures CLIP_OR_FOLDER... [--half A|B] [--cache DIR] [--model full] [--markdown OUT.md]
 
 A clip with labels beside it (CLIP.json, formcheck.synth/1) is scored against its `gestures`: a
 raise held `STOP_S` or longer must give one stop, after the hand reached the top (the delay is from

@@ -1,6 +1,6 @@
 """Write the raised-hand gesture set: scenarios for the formcheck-synth renderer, in two halves.
 
-    python bench/make_gesture_set.py OUT_DIR [--seed S] [--per-exercise N]
+    python -m bench.make_gesture_set OUT_DIR [--seed S] [--per-exercise N]
 
 Each clip sits in an exercise's start position, does one rep (or one 20 s lunge hold), raises a
 hand and holds it up (a stop: 1.8..3.5 s), and in every other clip also raises a hand only
