@@ -41,32 +41,32 @@ class PositionChecked:
 
 
 def camera_drawing(size: tuple[int, int]) -> np.ndarray:
-    """A side view of a mat on the floor, a person lying on it, and the camera on the floor beside
-    it, 2-3 m away, looking across at the mat."""
+    """Seen from above: the mat, a person lying along it, and the camera on the floor in front of
+    its long side, 2-3 m away, looking at the middle of the mat (side-on)."""
     w, h = size
     img = np.full((h, w, 3), 30, np.uint8)
-    floor = round(h * 0.72)
-    cv2.line(img, (0, floor), (w, floor), (150, 150, 150), max(2, w // 200))
-    mat_x0, mat_x1 = round(w * 0.08), round(w * 0.52)
-    cv2.rectangle(img, (mat_x0, floor - max(3, h // 80)), (mat_x1, floor), (60, 140, 90), -1)
-    thick = max(3, w // 90)  # a person lying on the back, knees bent
-    head = (round(w * 0.12), floor - round(h * 0.06))
-    hip = (round(w * 0.33), floor - round(h * 0.05))
-    knee = (round(w * 0.41), floor - round(h * 0.17))
-    foot = (round(w * 0.47), floor - round(h * 0.02))
-    cv2.circle(img, head, round(h * 0.04), (230, 230, 230), -1)
-    for a, b in ((head, hip), (hip, knee), (knee, foot)):
-        cv2.line(img, a, b, (230, 230, 230), thick, cv2.LINE_AA)
-    cam = (round(w * 0.86), floor - round(h * 0.06))  # the camera, low, on the floor
-    cv2.rectangle(img, (cam[0] - round(w * 0.04), cam[1] - round(h * 0.04)),
-                  (cam[0] + round(w * 0.04), cam[1] + round(h * 0.04)), (80, 170, 240), -1)
-    cv2.circle(img, (cam[0] - round(w * 0.04), cam[1]), round(h * 0.025), (40, 40, 40), -1)
-    y = floor + round(h * 0.09)  # the distance, mat to camera
-    cv2.arrowedLine(img, (mat_x1, y), (cam[0], y), (240, 240, 240), max(2, w // 300), tipLength=0.05)
-    cv2.arrowedLine(img, (cam[0], y), (mat_x1, y), (240, 240, 240), max(2, w // 300), tipLength=0.05)
+    x0, x1, y0, y1 = round(w * 0.18), round(w * 0.82), round(h * 0.12), round(h * 0.30)
+    cv2.rectangle(img, (x0, y0), (x1, y1), (60, 140, 90), -1)  # the mat
+    mid = (y0 + y1) // 2
+    thick = max(3, w // 80)
+    cv2.circle(img, (x0 + round(w * 0.06), mid), round(h * 0.045), (230, 230, 230), -1)  # the head
+    cv2.line(img, (x0 + round(w * 0.10), mid), (x1 - round(w * 0.08), mid), (230, 230, 230), thick, cv2.LINE_AA)
+    cam = (w // 2, round(h * 0.80))
+    cone = np.array([[cam[0], cam[1] - round(h * 0.04)], [x0, y1 + 4], [x1, y1 + 4]], np.int32)
+    layer = img.copy()
+    cv2.fillPoly(layer, [cone], (80, 170, 240))
+    img = cv2.addWeighted(layer, 0.25, img, 0.75, 0)  # what the camera sees: the whole mat
+    cv2.rectangle(img, (cam[0] - round(w * 0.05), cam[1] - round(h * 0.04)),
+                  (cam[0] + round(w * 0.05), cam[1] + round(h * 0.04)), (80, 170, 240), -1)  # the camera
+    cv2.circle(img, (cam[0], cam[1] - round(h * 0.04)), round(h * 0.02), (40, 40, 40), -1)  # its lens, to the mat
+    x = cam[0] + round(w * 0.12)
+    for a, b in (((x, y1 + 8), (x, cam[1])), ((x, cam[1]), (x, y1 + 8))):
+        cv2.arrowedLine(img, a, b, (240, 240, 240), max(2, w // 300), tipLength=0.06)
     scale = h / 480
-    cv2.putText(img, "2-3 m", ((mat_x1 + cam[0]) // 2 - round(45 * scale), y - round(12 * scale)),
+    cv2.putText(img, "2-3 m", (x + round(12 * scale), (y1 + cam[1]) // 2 + round(10 * scale)),
                 cv2.FONT_HERSHEY_DUPLEX, 1.1 * scale, (240, 240, 240), max(1, round(2 * scale)), cv2.LINE_AA)
+    cv2.putText(img, "on the floor", (cam[0] - round(80 * scale), cam[1] + round(h * 0.04) + round(34 * scale)),
+                cv2.FONT_HERSHEY_DUPLEX, 0.9 * scale, (240, 240, 240), max(1, round(2 * scale)), cv2.LINE_AA)
     return img
 
 
