@@ -54,6 +54,9 @@ def routine_command(
     pain_after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after (0-10): not asked.")] = None,
     keys: Annotated[str, typer.Option(hidden=True, help="Keys fed in (tests): 'p@4 7 s'.")] = "",
     save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the session in the history.")] = True,
+    placement: Annotated[bool | None, typer.Option(
+        "--placement/--no-placement", help="First show where the camera goes and check you lying down and "
+        "kneeling (default: with a camera, not with --source).", show_default=False)] = None,
 ) -> None:
     """The guide's program: warm-up, each exercise with its target and live coaching, rests, pain check-ins.
 
@@ -63,7 +66,7 @@ def routine_command(
     from formcheck.coach.live import default_report_path
     from formcheck.coach.progression import annotate, apply, todays_plan
     from formcheck.coach.routine import load_routine
-    from formcheck.coach.routine_run import RoutineOptions, run_routine
+    from formcheck.coach.routine_run import RoutineOptions, RoutineRunner
     from formcheck.video.live_sources import CameraSource, FileSource, RealtimeFileSource
 
     try:
@@ -79,10 +82,11 @@ def routine_command(
         play = RealtimeFileSource if realtime else FileSource
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
         options = RoutineOptions(routine=plan, model=model, voice=voice, window=window, pain_before=pain_before,
-                                 pain_after=pain_after, keys=keys)
+                                 pain_after=pain_after, keys=keys,
+                                 placement=placement if placement is not None else not clips)
         say_changes(today, err if report_out.to_stdout else out)
         with stop_signals.working():
-            report = run_routine(options, makers).as_dict()
+            report = RoutineRunner(options, makers).run().as_dict()
         annotate(report, plan, today)
     except FormcheckError as exc:
         raise fail(str(exc)) from None

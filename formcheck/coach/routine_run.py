@@ -1,10 +1,7 @@
-"""The guided routine: a warm-up reminder, a pain check-in, each exercise through the live coach
-(setup check, overlay, voice) with its target and progress, rests between, a pain check-in at the end.
-
-Key p stops at once (during the warm-up and rests too): the routine asks for a rating and offers to
-skip the exercise or end; it never goes on by itself after p. Every question is spoken and has a
-countdown to its default (no answer; after p, the end). An end screen with the summary closes it.
-However it ends, the session so far is kept.
+"""The guided routine: where the camera goes (`placement`), a warm-up reminder, a pain check-in, each
+exercise through the live coach with its target and progress, rests between, a pain check-in at the
+end, an end screen. A raised hand or p stops at once, anywhere: a rating, then skip or end, never on
+by itself. Every question is spoken, with a countdown to its default. What was done is always kept.
 """
 
 from __future__ import annotations
@@ -21,6 +18,7 @@ from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import FrameState
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
 from formcheck.coach.loop import HandBetween, LoopHooks, coach_loop
+from formcheck.coach.placement import place_camera
 from formcheck.coach.routine import Progress, Routine, Step
 from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
 from formcheck.coach.voice import Voice
@@ -45,6 +43,7 @@ class RoutineOptions:
     pain_before: int | None = None
     pain_after: int | None = None
     keys: str = ""  # keys fed in by tests, see `routine_screen.ScriptedKeys`
+    placement: bool = True  # the camera placement step, on a live picture (a camera, a file in real time)
 
 
 @dataclass
@@ -65,6 +64,7 @@ class RoutineLog:
     pain_before: int | None = None
     pain_after: int | None = None
     no_answer: list[str] = field(default_factory=list)  # the pain questions asked and not answered
+    placement: list[dict] | None = None  # each position checked before the first exercise
     end_reason: str = "done"
 
 
@@ -181,6 +181,8 @@ class RoutineRunner:
         stages = [Stage(i, n + 1) for i, step in enumerate(routine.steps) for n in range(step.sets)]
         if self.shared:  # a camera that is not there is said at once; during the warm-up you see yourself
             self._use_source(0)
+            if options.placement and self.source is not None and self.source.paced:  # needs a live picture
+                log.placement = place_camera(routine, self.screen, self.voice, self.source, self._estimator)
         if routine.warm_up:
             self.voice.say(routine.warm_up)
             if self.asker.wait(routine.warm_up_s, "warm_up", routine.warm_up, self.source, self._hand):
@@ -288,13 +290,10 @@ class RoutineRunner:
                                                           "source failed"))
         report.routine = {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
                           "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
+                          "placement": log.placement,
                           "pain": {"before": log.pain_before, "after": log.pain_after, "during": log.pain_during,
                                    "no_answer": log.no_answer}}
         report.voice = VoiceBlock(available=self.voice.available, problem=self.voice.problem,
                                   spoken=self.voice.spoken)
         report.commands = sorted(report.commands + self._hand.commands, key=lambda c: c.t_s)
         return report
-
-
-def run_routine(options: RoutineOptions, make_sources: list[Callable[[], LiveSource]]) -> Report:
-    return RoutineRunner(options, make_sources).run()

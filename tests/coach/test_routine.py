@@ -22,7 +22,7 @@ from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.spec.specs import load_spec, specs_dir
 from tests.builders import bridge_pose, bridge_reps
-from tests.helpers import SAMPLES, TEST_SPECS, labels, started, wait_for_line
+from tests.helpers import SAMPLES, TEST_SPECS, labels, started, transport_stream, wait_for_line
 
 BRIDGE, PRONE = "bridge_fast_good", "prone_body2_az25"  # 4 and 3 reps
 MINI = """name = "Mini"
@@ -472,3 +472,22 @@ def test_real_routine_runs_raise_the_target_and_pain_takes_it_back(tmp_path, cli
     assert json.loads(shown.stdout)["exercises"][0] == {
         "id": "glute_bridge", "reps": 3, "sets": 1, "change": "back",
         "reason": "back to 3 reps: pain rose from 2 to 5 last time"}
+
+
+@pytest.mark.slow
+def test_the_placement_step_checks_lying_down_and_kneeling_before_the_warm_up(tmp_path):
+    """One recording of a person lying on the back, then kneeling (joined with cat, as a camera's
+    pieces are): each position fits in turn, then the routine goes on."""
+    lying = transport_stream(tmp_path / "a.ts", SAMPLES / "bridge_cut_off.mp4")
+    kneeling = transport_stream(tmp_path / "b.ts", SAMPLES / "gesture_kneeling.mp4")
+    (joined := tmp_path / "lie_kneel.ts").write_bytes(lying.read_bytes() + kneeling.read_bytes())
+    plan = write(tmp_path, MINI.replace("warm_up_s = 0.2", "warm_up_s = 0.5"))
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(plan, joined, out, "--no-window", "--realtime", "--placement", "--keys", "_ _"),
+               env={"XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    placement = json.loads(out.read_text())["routine"]["placement"]
+    assert [(p["position"], p["fits"], p["still_wrong"]) for p in placement] == [("lying", True, None),
+                                                                               ("kneeling", True, None)]
+    assert sum(p["seconds"] for p in placement) < labels("bridge_cut_off")["duration_s"] + 7.5
+    assert "First, the camera. Put it on the floor, side-on to your mat" in done.stdout
