@@ -101,7 +101,7 @@ class Session:
         if not done or not done[-1].unjudged or t - done[-1].end_s > UNJUDGED_NOTE_S:
             return None
         item = done[-1]
-        labels = dict.fromkeys(self.spec.cue_label(u["cue"]) for u in item.unjudged)
+        labels = dict.fromkeys(self.spec.cue_label(u.cue) for u in item.unjudged)
         what = "Hold" if self.spec.mode is Mode.HOLDS else "Rep"
         return f"{what} {item.index}: could not judge the {', '.join(labels)}"
 

@@ -51,6 +51,7 @@ class EndReason(StrEnum):
     SOURCE_FAILED = "source failed"
     TIME_LIMIT = "time limit"
     # the routine's own
+    DONE = "done"  # the whole routine, to its end
     PAIN = "pain"
     NEXT = "next"
     BACK = "back"
@@ -159,6 +160,18 @@ class LiveCoach:
     def end(self, reason: EndReason, failure: str | None = None) -> None:
         self.end_reason = reason
         self.failed = failure if failure is not None else self.failed
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def toggle_mute(self) -> None:
+        self.voice.muted = not self.voice.muted
+
+    def frame_done(self, wall: float | None) -> None:
+        """A frame shown; `wall`: when it was captured (a camera), for the latency."""
+        self.stats.processed += 1
+        if wall is not None:
+            self.stats.latencies.append(time.monotonic() - wall)
 
     def command(self, command: Command) -> None:
         """A stop the person gave: kept for the report, and said when it came by hand (nothing on

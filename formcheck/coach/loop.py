@@ -117,9 +117,7 @@ class _Step:
             ended = self.hooks.stopped(coach)
         if ended is None and options.window and _window_closed():
             ended = EndReason.WINDOW_CLOSED
-        coach.stats.processed += 1
-        if observed.wall is not None:
-            coach.stats.latencies.append(time.monotonic() - observed.wall)
+        coach.frame_done(observed.wall)
         ended = ended or self.hooks.handle(coach, frame, state, key)
         if ended is not None:
             coach.end(ended)
@@ -148,11 +146,11 @@ class _Step:
         key = -1 if key < 0 else key & 0xFF
         coach = self.coach
         if key == ord(" "):
-            coach.paused = not coach.paused
+            coach.toggle_pause()
         elif key == ord("r"):
             coach.reset()
         elif key == ord("m"):
-            coach.voice.muted = not coach.voice.muted
+            coach.toggle_mute()
         elif key == FULL_SCREEN_KEY:
             toggle_full_screen()
         return key

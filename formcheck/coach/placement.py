@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from formcheck.analysis.setup_check import SetupCheck
+from formcheck.coach.live import EndReason
 from formcheck.coach.routine import Routine
 from formcheck.coach.routine_screen import ESC, RoutineEnded, Screen
 from formcheck.coach.voice import Kind, Voice
@@ -97,7 +98,7 @@ class Placement:
             if key == ord("n"):
                 return
             if key in (ord("q"), ESC):
-                raise RoutineEnded("key")
+                raise RoutineEnded(EndReason.KEY)
 
     def _check(self, position: str, exercise: str) -> PositionChecked:
         routine, source = self.routine, self.source
@@ -138,7 +139,7 @@ class Placement:
         key = self.screen.show(self.screen.compose(image, [(asked, TEXT, True), (self.routine.say("skip_wait"),
                                                                                   TEXT, True)]), 1)
         if key in (ord("q"), ESC):
-            raise RoutineEnded("key")
+            raise RoutineEnded(EndReason.KEY)
         return key == ord("n")
 
 

@@ -31,7 +31,8 @@ from formcheck.video.live_sources import LiveSource
 # the routine ends with the exercise
 STOPS = (EndReason.KEY, EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, EndReason.WINDOW_CLOSED,
          EndReason.SOURCE_FAILED)
-SUMMED_UP = ("done", "pain", "source ended")  # the ends that have an end screen (not a key, signal or lost window)
+SUMMED_UP = (EndReason.DONE, EndReason.PAIN, EndReason.SOURCE_ENDED)  # with an end screen (not a key or a signal)
+CUT_SHORT = (EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, EndReason.WINDOW_CLOSED, EndReason.SOURCE_FAILED)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +66,7 @@ class RoutineLog:
     pain_after: int | None = None
     no_answer: list[str] = field(default_factory=list)  # the pain questions asked and not answered
     placement: list[dict] | None = None  # each position checked before the first exercise
-    end_reason: str = "done"
+    end_reason: EndReason = EndReason.DONE
 
 
 class StageHooks(LoopHooks):
@@ -169,7 +170,7 @@ class RoutineRunner:
         except RoutineEnded as ended:  # the window closed on the end screen
             self.log.end_reason = self.log.end_reason if self.log.end_reason in SUMMED_UP else ended.reason
         except KeyboardInterrupt:
-            self.log.end_reason = stop_signals.stopped_by()
+            self.log.end_reason = EndReason(stop_signals.stopped_by())
         finally:
             self._stop_source()
             close_window(self.options.window)
@@ -196,20 +197,20 @@ class RoutineRunner:
             if ended in STOPS:
                 log.end_reason = ended
                 return
-            if ended == "pain":
+            if ended is EndReason.PAIN:
                 self._pain_stop(stage.of(routine).spec.id, stage.set_number)
-            if ended == "back":
+            if ended is EndReason.BACK:
                 pos = max(pos - 1, 0)
                 continue
-            if ended in ("pain", "source ended") and not (ended == "source ended" and self.shared):
+            if ended is EndReason.PAIN or (ended is EndReason.SOURCE_ENDED and not self.shared):
                 pos = next((k for k in range(pos, len(stages)) if stages[k].step_index > stage.step_index),
                            len(stages))  # on to the next exercise: its clip, or after the pain
-            elif ended == "source ended":
+            elif ended is EndReason.SOURCE_ENDED:
                 log.end_reason = ended
                 break
             else:
                 pos += 1
-            if pos < len(stages) and ended != "moved on":
+            if pos < len(stages) and ended is not EndReason.MOVED_ON:
                 self._rest(stage.of(routine).rest_s, stages[pos])
         log.pain_after = options.pain_after if options.pain_after is not None else \
             self._pain("after", routine.say("pain_after"))
@@ -229,9 +230,9 @@ class RoutineRunner:
                                 "no_answer": rating is None, "then": "skip" if choice == "s" else "end"})
         if choice != "s":
             log.pain_after = rating
-            raise RoutineEnded("pain")
+            raise RoutineEnded(EndReason.PAIN)
 
-    def _exercise(self, stage: Stage, next_id: str | None) -> str:
+    def _exercise(self, stage: Stage, next_id: str | None) -> EndReason:
         step = stage.of(self.routine)
         self._use_source(stage.step_index)
         assert self.source is not None and self._estimator is not None
@@ -278,7 +279,7 @@ class RoutineRunner:
 
         lines = [(routine.say("end_sets", met=str(met), sets=str(len(log.steps))), GOOD, True),
                  (routine.say("end_pain", before=rating(log.pain_before), after=rating(log.pain_after)), TEXT, True)]
-        self.asker.end_screen(routine.say("done" if log.end_reason == "done" else "ended"), lines,
+        self.asker.end_screen(routine.say("done" if log.end_reason is EndReason.DONE else "ended"), lines,
                               lambda: self._hand.in_newest(self.source))
 
     # ---- the report ------------------------------------------------------------------------
@@ -286,8 +287,7 @@ class RoutineRunner:
         log = self.log
         report = combined(log.segments, source={"path": ", ".join(dict.fromkeys(self.source_names))},
                           model=model_label(self.options.model),
-                          complete=log.end_reason not in ("ctrl-c", "SIGTERM", "SIGHUP", "window closed",
-                                                          "source failed"))
+                          complete=log.end_reason not in CUT_SHORT)
         report.routine = {"id": self.routine.id, "name": self.routine.name, "path": str(self.routine.path),
                           "steps": log.steps, "rests": log.rests, "ended_by": log.end_reason,
                           "placement": log.placement,

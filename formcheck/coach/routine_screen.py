@@ -13,6 +13,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from formcheck.coach.live import EndReason
 from formcheck.coach.routine import Routine
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
@@ -30,7 +31,9 @@ NO_ANSWER = "_"  # a fed key (`--keys`) that lets a question run out: no answer
 
 
 class RoutineEnded(Exception):
-    def __init__(self, reason: str) -> None:
+    """The routine ends here (a key, the window closed, a stop for pain ended by the person)."""
+
+    def __init__(self, reason: EndReason) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -104,7 +107,7 @@ class Screen:
         cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         key = cv2.waitKey(wait_ms)
         if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-            raise RoutineEnded("window closed")
+            raise RoutineEnded(EndReason.WINDOW_CLOSED)
         key = -1 if key < 0 else key & 0xFF
         if key == FULL_SCREEN_KEY:
             toggle_full_screen()
@@ -150,7 +153,7 @@ class Asker:
             if key == ord("p"):
                 return True
             if key in (ord("q"), ESC):
-                raise RoutineEnded("key")
+                raise RoutineEnded(EndReason.KEY)
         return False
 
     def _countdown(self, left: float, default_key: str) -> Line:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from formcheck.analysis.engine import Engine
+from formcheck.analysis.engine import Engine, Unjudged
 from formcheck.analysis.engine.edges import NotCountedReason, Silence
 from formcheck.analysis.session import Session
 from formcheck.spec.specs import load_spec
@@ -65,7 +65,7 @@ def test_a_rep_the_recording_ends_during_its_top_is_counted_and_its_hold_unjudge
     assert engine.rep_count == 2
     last = engine.reps[1]
     assert last.faults == [] and "no_hold_at_top" not in [w.cue for w in engine.warnings]
-    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in last.unjudged
+    assert Unjudged(cue="no_hold_at_top", reason="the recording ended during the top") in last.unjudged
     assert engine.reps[0].unjudged == []
 
 
@@ -77,7 +77,7 @@ def test_a_top_that_sags_below_its_band_before_the_end_is_still_unjudged():
                     BRIDGE_REST)
     (rep,) = run("glute_bridge", stream).reps
     assert rep.hold_s < 1.0 and rep.faults == []
-    assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in rep.unjudged
+    assert Unjudged(cue="no_hold_at_top", reason="the recording ended during the top") in rep.unjudged
 
 
 def test_a_short_top_before_the_way_down_is_still_a_fault_at_the_end():
@@ -92,7 +92,7 @@ def test_a_hold_the_recording_ends_during_is_unjudged_on_its_length():
     engine = run("deep_lunge_hip_flexor", stream)
     (only,) = engine.holds
     assert only.seconds == pytest.approx(8.0, abs=0.6) and only.faults == []
-    assert {"cue": "hold_too_short", "reason": "the recording ended during the hold"} in only.unjudged
+    assert Unjudged(cue="hold_too_short", reason="the recording ended during the hold") in only.unjudged
 
 
 def test_a_stretch_the_recording_ends_before_the_hold_minimum_is_listed_with_its_seconds():

@@ -4,7 +4,7 @@ where frame-wise cue episodes land. Streams of measures, no video."""
 import numpy as np
 import pytest
 
-from formcheck.analysis.engine import Engine, Event, EventKind
+from formcheck.analysis.engine import Engine, Event, EventKind, Unjudged
 from formcheck.analysis.engine.cues import Debounce
 from formcheck.analysis.engine.cycle import CycleTracker, Step
 from formcheck.analysis.statistics import STATISTICS, TopSample
@@ -71,7 +71,7 @@ def test_a_verdict_against_the_persons_best_is_provisional_until_the_end():
 
 @pytest.mark.parametrize(("hip_line", "faults", "unjudged"), [
     (155.0, ["hips_too_low"], []),  # clearly short of the line: said
-    (162.0, [], [{"cue": "hips_too_low", "reason": "too close to its limit to be sure (162 deg against 165 deg)"}]),
+    (162.0, [], [Unjudged(cue="hips_too_low", reason="too close to its limit to be sure (162 deg against 165 deg)")]),
     (170.0, [], []),  # within the limit
 ])
 def test_a_fault_is_said_only_when_clearly_past_its_limit(hip_line, faults, unjudged):
@@ -90,8 +90,8 @@ def test_a_ratio_to_the_persons_best_near_its_limit_is_left_unjudged():
     engine, _ = events_per_frame("cat_cow", stream)
     engine.finish(stream[-1][0])
     assert [r.faults for r in engine.reps] == [[], []]
-    assert engine.reps[1].unjudged == [{"cue": "shoulders_hunched",
-                                        "reason": "too close to its limit to be sure (0.805 against 0.82)"}]
+    assert engine.reps[1].unjudged == [Unjudged(cue="shoulders_hunched",
+                                                reason="too close to its limit to be sure (0.805 against 0.82)")]
 
 
 def test_a_lone_rep_is_not_judged_against_itself():
@@ -100,7 +100,7 @@ def test_a_lone_rep_is_not_judged_against_itself():
     engine.finish(stream[-1][0])
     (rep,) = engine.reps
     assert rep.faults == []
-    assert rep.unjudged == [{"cue": "shoulders_hunched", "reason": "there is no other rep to compare with"}]
+    assert rep.unjudged == [Unjudged(cue="shoulders_hunched", reason="there is no other rep to compare with")]
 
 
 def test_cues_at_the_top_are_not_judged_when_the_view_is_wrong():
@@ -110,8 +110,8 @@ def test_cues_at_the_top_are_not_judged_when_the_view_is_wrong():
     engine, _ = events_per_frame("glute_bridge", stream)
     (rep,) = engine.reps
     assert rep.faults == []
-    assert {u["cue"] for u in rep.unjudged} == {"hips_too_low", "hips_too_high", "feet_too_far"}
-    assert {u["reason"] for u in rep.unjudged} == {"the camera did not see the body from the side"}
+    assert {u.cue for u in rep.unjudged} == {"hips_too_low", "hips_too_high", "feet_too_far"}
+    assert {u.reason for u in rep.unjudged} == {"the camera did not see the body from the side"}
 
 
 def test_an_episode_inside_a_cycle_too_short_to_count_is_not_given_to_the_next_rep():

@@ -4,7 +4,7 @@ values (prone), holds with sides and a paused clock (lunge)."""
 
 import pytest
 
-from formcheck.analysis.engine import Engine
+from formcheck.analysis.engine import Engine, Unjudged
 from formcheck.spec.specs import load_spec
 from tests.builders import CAT_COW_BASE, LUNGE_BASE, cat_cow_rep, frames, hold, still
 
@@ -110,5 +110,5 @@ def test_a_lunge_hold_whose_front_shin_is_never_measured_is_not_judged_on_it():
     engine = run("deep_lunge_hip_flexor", stream)
     (only,) = engine.holds
     assert only.faults == []
-    assert only.unjudged == [{"cue": "front_knee_not_over_ankle",
-                              "reason": "it could not be measured (joints hidden, or the pose estimate was off)"}]
+    assert only.unjudged == [Unjudged(cue="front_knee_not_over_ankle",
+                                      reason="it could not be measured (joints hidden, or the pose estimate was off)")]

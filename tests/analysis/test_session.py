@@ -63,8 +63,8 @@ def test_a_top_just_past_the_limit_is_shown_and_reported_as_not_judged():
     session.finish()
     reps = session.results().reps
     assert [r.faults for r in reps] == [[], [], []]
-    assert [u["cue"] for u in reps[1].unjudged] == ["hips_too_low"]
-    assert reps[1].unjudged[0]["reason"].startswith("too close to its limit to be sure (16")
+    assert [u.cue for u in reps[1].unjudged] == ["hips_too_low"]
+    assert reps[1].unjudged[0].reason.startswith("too close to its limit to be sure (16")
     shown = sorted(t for t, note in notes.items() if note)
     assert set(notes[t] for t in shown) == {"Rep 2: could not judge the shoulder-hip-knee"}
     # from the end of rep 2, for a few seconds, never after rep 3 ended

@@ -12,6 +12,7 @@ from formcheck.analysis.engine.core import (
     RepRecord,
 )
 from formcheck.analysis.engine.cycle import Phase
+from formcheck.analysis.engine.grader import Unjudged
 
 __all__ = ["CueEpisode", "Engine", "Event", "EventKind", "HoldRecord", "NotCounted", "NotCountedReason", "Phase",
-           "RepRecord"]
+           "RepRecord", "Unjudged"]

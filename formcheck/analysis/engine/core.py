@@ -14,7 +14,7 @@ import numpy as np
 from formcheck.analysis.engine.cues import Episode, FrameCues
 from formcheck.analysis.engine.cycle import Cycle, CycleTracker, Phase, Step
 from formcheck.analysis.engine.edges import Edges, NotCounted, NotCountedReason
-from formcheck.analysis.engine.grader import Grader, Verdict, metric_key
+from formcheck.analysis.engine.grader import Grader, Unjudged, Verdict, metric_key
 from formcheck.spec.specs import CueSpec, ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Mode
 
@@ -35,7 +35,7 @@ class RepRecord:
     side: str | None = None
     faults: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
-    unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
+    unjudged: list[Unjudged] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -48,7 +48,7 @@ class HoldRecord:
     faults: list[str] = field(default_factory=list)
     good_form_s: float = 0.0  # of which the posture was right (the on-screen clock)
     metrics: dict[str, float] = field(default_factory=dict)
-    unjudged: list[dict[str, str]] = field(default_factory=list)  # {"cue", "reason"}: could not be judged
+    unjudged: list[Unjudged] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -173,9 +173,9 @@ class Engine:
         compared = {c.name: sum(1 for i in items if math.isfinite(i.metrics.get(metric_key(c), math.nan)))
                     for c in self.grader.cues}
         for item in items:
-            unjudged = {u["cue"]: u["reason"] for u in item.unjudged}
+            unjudged = {u.cue: u.reason for u in item.unjudged}
             added, removed = self.grader.settle(item.faults, item.metrics, unjudged, compared)
-            item.unjudged = [{"cue": c, "reason": r} for c, r in unjudged.items()]
+            item.unjudged = [Unjudged(cue=c, reason=r) for c, r in unjudged.items()]
             for name in added:
                 start, end = (item.start_s, item.end_s) if isinstance(item, HoldRecord) else (
                     item.top_start_s, item.top_end_s)
@@ -263,7 +263,7 @@ class Engine:
         side = self._side(cycle)
         top_start, top_end = round(cycle.window[0], 3), round(cycle.window[1], 3)
         hold_s = verdict.metrics["hold_s"]
-        unjudged = [{"cue": c, "reason": r} for c, r in verdict.unjudged.items()]
+        unjudged = [Unjudged(cue=c, reason=r) for c, r in verdict.unjudged.items()]
         if self.holds_mode:
             self.holds.append(HoldRecord(index=index, side=side, start_s=top_start, end_s=top_end, seconds=hold_s,
                                          faults=verdict.faults, good_form_s=round(self.good_form_s, 3),

@@ -11,6 +11,14 @@ from formcheck.spec.specs import CueSpec, ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Statistic
 
 
+@dataclass(frozen=True, kw_only=True)
+class Unjudged:
+    """A cue a rep or hold could not be judged on, and why (the report's `unjudged` entries)."""
+
+    cue: str
+    reason: str
+
+
 @dataclass(kw_only=True)
 class Verdict:
     faults: list[str]
