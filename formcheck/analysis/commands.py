@@ -85,8 +85,7 @@ def raised_hands(frame: PoseFrame, rule: RaisedHandRule) -> list[bool]:
     if not frame.detected:
         return [False, False]
     xy = frame.xy
-    shoulders = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
-    hips = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+    shoulders, hips = _mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)
     torso = float(np.linalg.norm(shoulders - hips))
     if torso < 1.0:
         return [False, False]
@@ -111,6 +110,10 @@ def raised_hands(frame: PoseFrame, rule: RaisedHandRule) -> list[bool]:
         nearer = int(frame.visibility[L.RIGHT_WRIST] > frame.visibility[L.LEFT_WRIST])
         out = [i == nearer for i in range(2)]  # seen side-on, the far arm is hidden behind the raised near one
     return out
+
+
+def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    return (xy[a] + xy[b]) / 2
 
 
 def _distance_to_legs(xy: np.ndarray, point: np.ndarray) -> float:
@@ -155,8 +158,7 @@ class RaisedHandWatch:
     def _still(self, frame: PoseFrame, hand: int) -> bool:
         """The raised wrist moved less than `still_speed` over the last 0.3 s."""
         xy = frame.xy
-        torso = float(np.linalg.norm((xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2 -
-                                     (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2))
+        torso = float(np.linalg.norm(_mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)))
         if hand != self._hand:
             self._hand = hand
             self._wrists.clear()

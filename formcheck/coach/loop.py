@@ -58,6 +58,7 @@ class HandBetween:
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
         self.commands: list[Command] = []
+        self.said_on_stop = common_messages()["hand_stop"]  # read once, not when the hand is up
         self._estimator: PoseEstimator | None = None
         self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(RaisedHandRule.shared())
 
@@ -77,7 +78,7 @@ class HandBetween:
         command = self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
         if command is not None:
             self.commands.append(command)
-            self.voice.say(common_messages()["hand_stop"])
+            self.voice.say(self.said_on_stop)
         return command is not None
 
 
