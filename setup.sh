@@ -7,7 +7,9 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 # The ray extra too, so the tests of `formcheck batch --ray` run here and in CI.
-.venv/bin/python -m pip install --quiet -e ".[dev,ray]"
+# The filter hides setuptools' notice about editable installs (the package-dir mapping makes it use
+# an import finder); a real warning still shows.
+PYTHONWARNINGS="ignore:Editable installation." .venv/bin/python -m pip install --quiet -e ".[dev,ray]"
 for variant in lite full; do
   [ -s "models/pose_landmarker_${variant}.task" ] || .venv/bin/python models/build_models.py
 done

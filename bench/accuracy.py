@@ -1,6 +1,7 @@
 """Accuracy of `analyze` on rendered clips with ground truth (formcheck.synth/1).
 
-    python bench/accuracy.py FOLDER [--half A|B] [--model full] [--cache DIR] [--markdown OUT.md]
+    python -m bench.accuracy FOLDER [--half A|B] [--model full] [--cache DIR] [--markdown OUT.md]
+    python -m bench.accuracy bench/evalset --half B     # the kept poses of the rendered evaluation set
 
 Each CLIP.mp4 needs CLIP.json beside it (its labels). `--half` keeps the clips of one half of
 the evaluation set (`bench/make_eval_set.py` names them eval_A_..., eval_B_...). `--cache` keeps
@@ -22,25 +23,21 @@ import pickle
 from collections import defaultdict
 from pathlib import Path
 
+from bench import pose_store
 from formcheck.analysis.session import Session
 from formcheck.pose.filters import PoseSmoother
-from formcheck.pose.landmarker import PoseEstimator
 from formcheck.reports.report import build_report
 from formcheck.spec.specs import load_spec
-from formcheck.video.cuts import CutDetector
-from formcheck.video.files import VideoFile
 
 
 def poses(clip: Path, model: str, cache: Path | None) -> tuple:
+    stored = pose_store.pose_path(clip.parent, clip.stem, model)
+    if stored.is_file():  # the kept evaluation set (bench/evalset)
+        return pose_store.load(stored, clip.stem)
     target = cache / f"{clip.stem}.{model}.pkl" if cache else None
     if target and target.is_file():
         return pickle.loads(target.read_bytes())
-    video = VideoFile(clip)
-    cuts = CutDetector()
-    with PoseEstimator(model) as estimator:
-        frames = [(estimator.detect(rgb, t), cuts(rgb)) for t, rgb in video.frames()]
-    video.close()
-    out = (video.info, frames)
+    out = pose_store.detect(clip, model)
     if target:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(pickle.dumps(out))
@@ -157,8 +154,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keep pose landmarks of each clip here")
     parser.add_argument("--markdown", type=Path, help="also write the tables here")
     args = parser.parse_args()
-    clips = sorted(p for p in args.folder.glob("*.mp4") if p.with_suffix(".json").is_file()
-                   and (args.half is None or p.stem.startswith(f"eval_{args.half}_")))
+    # rendered clips (NAME.mp4 beside its labels), or the kept poses (NAME.MODEL.npz beside them)
+    named = {p.with_suffix(".mp4") for p in args.folder.glob("*.json")
+             if p.with_suffix(".mp4").is_file() or pose_store.pose_path(args.folder, p.stem, args.model).is_file()}
+    clips = sorted(p for p in named if args.half is None or p.stem.startswith(f"eval_{args.half}_"))
     results = []
     for i, clip in enumerate(clips, 1):
         truth = json.loads(clip.with_suffix(".json").read_text())

@@ -6,6 +6,9 @@ The same notes for every way in (analyze, batch, live, the routine): the frame p
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,28 +43,50 @@ class Note:
 
 
 class ClipNotes:
-    """Collects what the notes need while frames pass: the people counted now and then (the pose
-    thread calls `count_people`, it is inference too) and a raw pose every half second."""
+    """Collects what the notes need while frames pass: the people counted now and then and a raw
+    pose every half second. The counting (a second model: its loading takes seconds) runs on its
+    own thread, so neither the pose model nor the step ever waits for it; `close` waits for the
+    counts still to come."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, make_counter: Callable[[], PeopleCounter] | None = None) -> None:
         self.model = model
+        self._make_counter = make_counter or (lambda: PeopleCounter(model))
         self.checks: list[tuple[float, int]] = []  # (t, people)
         self.samples: list[PoseFrame] = []
-        self._counter: PeopleCounter | None = None
+        self._due_t = SAMPLE_S
+        self._frames: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
+        self._counting: threading.Thread | None = None
 
     def count_people(self, t: float, rgb: np.ndarray) -> None:
-        if t >= (self.checks[-1][0] + CROWD_CHECK_S if self.checks else SAMPLE_S):
-            self._counter = self._counter or PeopleCounter(self.model)
-            self.checks.append((t, self._counter.count(rgb)))
+        if t >= self._due_t:
+            self._due_t = t + CROWD_CHECK_S
+            if self._counting is None:
+                self._counting = threading.Thread(target=self._count, daemon=True, name="people")
+                self._counting.start()
+            self._frames.put((t, rgb.copy()))  # the step may draw on its frame
+
+    def _count(self) -> None:
+        counter = None
+        try:
+            while (item := self._frames.get()) is not None:
+                counter = counter or self._make_counter()
+                self.checks.append((item[0], counter.count(item[1])))
+        except Exception:  # noqa: BLE001 - no count is no crowd note, never a failed analysis
+            while self._frames.get() is not None:
+                pass
+        finally:
+            if counter is not None:
+                counter.close()
 
     def observe(self, pose: PoseFrame) -> None:
         if pose.detected and (not self.samples or pose.t - self.samples[-1].t >= SAMPLE_S):
             self.samples.append(pose)
 
     def close(self) -> None:
-        if self._counter is not None:
-            self._counter.close()
-            self._counter = None
+        if self._counting is not None:
+            self._frames.put(None)
+            self._counting.join()
+            self._counting = None
 
     def notes(self, spec: ExerciseSpec | None, size: tuple[int, int]) -> list[Note]:
         found = [self._crowd_note(), _turned_note(spec, self.samples, size) if spec else None]

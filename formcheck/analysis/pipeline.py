@@ -111,6 +111,7 @@ class FramePipeline:
                 captured, pose = item
                 cut = self._cuts(captured.rgb)
                 self.notes.observe(pose)
+                self.notes.count_people(captured.t, captured.rgb)
                 smoothed = self._smoother(pose, cut)
                 command = self._raised_hand(smoothed)
                 observed = Observed(t=captured.t, rgb=captured.rgb, pose=smoothed, cut=cut, wall=captured.wall,
@@ -138,7 +139,6 @@ class FramePipeline:
                     _put(inferred, SourceFailed(exc), stop)
                     return
                 pose = self.estimator.detect(captured.rgb, captured.t)
-                self.notes.count_people(captured.t, captured.rgb)
                 _put(inferred, (captured, pose), stop)
         except BaseException as exc:  # the model failed: handed to the step's thread
             _put(inferred, exc, stop)

@@ -14,14 +14,14 @@ SPEC = load_spec("glute_bridge")
 
 
 class Counted:
-    """Stands in for the person detector (a second model): the people in the picture at time t."""
+    """Stands in for the person detector (a second model): the people in the picture at the time
+    the frame carries (its frame number in its first pixel), as it is counted on its own thread."""
 
     def __init__(self, people) -> None:
         self.people = people
-        self.t = 0.0
 
     def count(self, rgb: np.ndarray) -> int:
-        return self.people(self.t)
+        return self.people((int(rgb[0, 0, 0]) + 256 * int(rgb[0, 0, 1])) / 30)
 
     def close(self) -> None:
         pass
@@ -29,13 +29,12 @@ class Counted:
 
 def counted(people, seconds: float = 30.0) -> ClipNotes:
     """ClipNotes after a clip of `seconds` at 30 fps, the people counted as the pipeline asks."""
-    notes = ClipNotes("lite")
-    counter = Counted(people)
-    notes._counter = counter  # the detector is inference: here a count the test chooses
-    rgb = np.zeros((4, 4, 3), np.uint8)
+    notes = ClipNotes("lite", make_counter=lambda: Counted(people))  # a count the test chooses
     for i in range(round(seconds * 30)):
-        counter.t = i / 30
-        notes.count_people(counter.t, rgb)
+        rgb = np.zeros((4, 4, 3), np.uint8)
+        rgb[0, 0, :2] = i % 256, i // 256
+        notes.count_people(i / 30, rgb)
+    notes.close()  # the counts still to come
     return notes
 
 
