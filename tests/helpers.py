@@ -247,3 +247,29 @@ def transport_stream(path: Path, src: Path, size: tuple[int, int] | None = None)
             out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
     return path
+
+
+def speech_track(path: Path, words: list[tuple[float, str]], total_s: float, voice: str = "en-us") -> Path:
+    """A 16 kHz WAV file with espeak-ng saying each (t_s, words) at its time, silence between."""
+    import io
+    import wave
+
+    import av
+    import numpy as np
+
+    rate = 16000
+    track = np.zeros(int(total_s * rate), np.int16)
+    for t_s, text in words:
+        wav = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], check=True, capture_output=True).stdout
+        with av.open(io.BytesIO(wav)) as container:
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            pcm = np.concatenate([o.to_ndarray().ravel() for f in container.decode(audio=0)
+                                  for o in resampler.resample(f)])
+        start = int(t_s * rate)
+        track[start:start + len(pcm)] = pcm[:len(track) - start]
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(track.tobytes())
+    return path

@@ -35,6 +35,9 @@ LEG_BONES = tuple((a, b) for side in ("LEFT", "RIGHT") for a, b in (
 
 class CommandName(StrEnum):
     STOP = "stop"
+    PAUSE = "pause"  # by voice
+    GO_ON = "go on"
+    NEXT = "next"
 
 
 class CommandBy(StrEnum):

@@ -127,6 +127,10 @@ def live(
         "--json", help="Save the session report here (default: a new file under "
         "~/.local/share/formcheck/sessions).")] = None,
     voice: Annotated[bool, typer.Option(help="Speak the cues (espeak-ng).")] = True,
+    listen: Annotated[bool, typer.Option(help="Hear voice commands from the microphone: stop, pause, go on, next, "
+                                         "and pain numbers (needs the voice extra).")] = False,
+    mic: Annotated[Path | None, typer.Option(help="Hear voice commands from this sound file, as if it were the "
+                                             "microphone.")] = None,
     window: Annotated[bool, typer.Option(help="Show the live window (--no-window: headless run).")] = True,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
     max_seconds: Annotated[float | None, typer.Option(
@@ -154,7 +158,8 @@ def live(
             check_video_path(source)
         (report_out,) = plan_outputs(source, [Output("--json", "report", json_path)])
         resolve_model(model)
-        options = LiveOptions(exercise=exercise, model=model, voice=voice, window=window, max_seconds=max_seconds)
+        options = LiveOptions(exercise=exercise, model=model, voice=voice, window=window, max_seconds=max_seconds,
+                              listen=listen, mic=mic)
         with stop_signals.working():
             run, series = run_live(lambda: RealtimeFileSource(source) if source is not None
                                    else CameraSource(camera), options)

@@ -47,6 +47,10 @@ def routine_command(
         "--json", help="Save the routine's report here (default: a new file under "
         "~/.local/share/formcheck/sessions).")] = None,
     voice: Annotated[bool, typer.Option(help="Speak the cues (espeak-ng).")] = True,
+    listen: Annotated[bool, typer.Option(help="Hear voice commands from the microphone: stop, pause, go on, next, "
+                                         "and pain numbers (needs the voice extra).")] = False,
+    mic: Annotated[Path | None, typer.Option(help="Hear voice commands from this sound file, as if it were the "
+                                             "microphone.")] = None,
     window: Annotated[bool, typer.Option(help="Show the window (--no-window: headless, questions in the "
                                          "terminal).")] = True,
     model: Annotated[str, typer.Option(help=f"Pose model: {'|'.join(MODEL_NAMES)} or a .task file.")] = "full",
@@ -65,8 +69,8 @@ def routine_command(
     from formcheck.cli.plan import say_changes, stored_sessions
     from formcheck.coach.live import default_report_path
     from formcheck.coach.progression import annotate, apply, todays_plan
-    from formcheck.coach.routine import load_routine
-    from formcheck.coach.routine_run import RoutineOptions, RoutineRunner
+    from formcheck.coach.routine import RoutineOptions, load_routine
+    from formcheck.coach.routine_run import RoutineRunner
     from formcheck.video.live_sources import CameraSource, FileSource, RealtimeFileSource
 
     try:
@@ -83,7 +87,8 @@ def routine_command(
         makers = [lambda clip=clip: play(clip) for clip in clips] or [lambda: CameraSource(camera)]
         options = RoutineOptions(routine=plan, model=model, voice=voice, window=window, pain_before=pain_before,
                                  pain_after=pain_after, keys=keys,
-                                 placement=placement if placement is not None else not clips)
+                                 placement=placement if placement is not None else not clips,
+                                 listen=listen, mic=mic)
         say_changes(today, err if report_out.to_stdout else out)
         with stop_signals.working():
             report = RoutineRunner(options, makers).run().as_dict()

@@ -43,6 +43,7 @@ class EndReason(StrEnum):
     STOPPED = "stopped"
     KEY = "key"  # q or Esc
     GESTURE = "gesture"  # a hand raised and held
+    VOICE = "voice"  # "stop" said
     CTRL_C = "ctrl-c"
     SIGTERM = "SIGTERM"
     SIGHUP = "SIGHUP"
@@ -65,6 +66,8 @@ class LiveOptions:
     model: str = "full"
     voice: bool = True
     window: bool = True
+    listen: bool = False  # voice commands from the microphone (the voice extra)
+    mic: Path | None = None  # a sound file standing in for the microphone (listens too)
     max_seconds: float | None = None  # stop after this long (benchmarks, demos)
 
 
@@ -179,6 +182,8 @@ class LiveCoach:
         self.commands.append(command)
         if command.by is CommandBy.GESTURE:
             self.voice.say(self.messages["hand_stop"])
+        elif command.by is CommandBy.VOICE:
+            self.voice.say(self.messages["heard"].replace("{words}", str(command.command)))
 
     # ---- the frame step -------------------------------------------------------------------
     def step(self, frame: PoseFrame) -> tuple[str | None, tuple]:

@@ -13,6 +13,7 @@ from formcheck import stop_signals
 from formcheck.analysis.commands import Command, CommandBy, CommandName, RaisedHandRule, RaisedHandWatch
 from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceFailed
 from formcheck.analysis.session import FrameState
+from formcheck.coach.listen import Heard, Listener, open_listener
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import (
@@ -46,9 +47,13 @@ class LoopHooks:
         """After each frame, with the key pressed (-1: none); a reason ends the loop."""
         return None
 
-    def stopped(self, coach: LiveCoach) -> EndReason:
-        """What a raised hand ends: `formcheck live`'s session."""
-        return EndReason.GESTURE
+    def stopped(self, coach: LiveCoach, by: CommandBy) -> EndReason:
+        """What a raised hand (or "stop" said) ends: `formcheck live`'s session."""
+        return EndReason.VOICE if by is CommandBy.VOICE else EndReason.GESTURE
+
+    def next(self, coach: LiveCoach) -> EndReason | None:
+        """What "next" said does: nothing in `formcheck live`."""
+        return None
 
 
 class HandBetween:
@@ -85,8 +90,10 @@ class HandBetween:
 class _Step:
     """One frame through the coach, the overlay and the window."""
 
-    def __init__(self, coach: LiveCoach, source: LiveSource, options: LiveOptions, hooks: LoopHooks) -> None:
+    def __init__(self, coach: LiveCoach, source: LiveSource, options: LiveOptions, hooks: LoopHooks,
+                 listener: Listener | None) -> None:
         self.coach, self.source, self.options, self.hooks = coach, source, options, hooks
+        self.listener = listener
         self.overlay_for: dict[str, Overlay] = {}
         self.hold_s = RaisedHandRule.shared().hold_s
 
@@ -115,7 +122,9 @@ class _Step:
             coach.command(Command(t_s=frame.t, command=CommandName.STOP, by=CommandBy.KEY))
         elif observed.command is not None:
             coach.command(observed.command)
-            ended = self.hooks.stopped(coach)
+            ended = self.hooks.stopped(coach, observed.command.by)
+        for heard in self.listener.heard() if self.listener else ():
+            ended = ended or self._said(heard, frame.t)
         if ended is None and options.window and _window_closed():
             ended = EndReason.WINDOW_CLOSED
         coach.frame_done(observed.wall)
@@ -123,6 +132,19 @@ class _Step:
         if ended is not None:
             coach.end(ended)
         return ended is not None
+
+    def _said(self, heard: Heard, t: float) -> EndReason | None:
+        """A word heard: "stop" as a raised hand, "pause" and "go on" as the space key, "next" as the
+        routine's n; a number outside a question means nothing."""
+        coach, name = self.coach, heard.command
+        if name is None:
+            return None
+        coach.command(Command(t_s=t, command=name, by=CommandBy.VOICE))
+        if name is CommandName.STOP:
+            return self.hooks.stopped(coach, CommandBy.VOICE)
+        if (name is CommandName.PAUSE) != coach.paused and name in (CommandName.PAUSE, CommandName.GO_ON):
+            coach.toggle_pause()
+        return self.hooks.next(coach) if name is CommandName.NEXT else None
 
     def _draw(self, image: np.ndarray, state: FrameState | None, frame: PoseFrame, banner: str | None,
               colour: tuple) -> np.ndarray:
@@ -164,12 +186,12 @@ def _window_closed() -> bool:
 
 
 def coach_loop(coach: LiveCoach, source: LiveSource, estimator: PoseEstimator, options: LiveOptions,
-               hooks: LoopHooks | None = None) -> Report:
+               hooks: LoopHooks | None = None, listener: Listener | None = None) -> Report:
     """Frames through the coach until a key, Ctrl-C, the window closes, the source ends, `max_seconds`,
     or the hooks say so (`coach.end_reason` says which); the coach's report, with the run's notes."""
     pipeline = FramePipeline(estimator, model=options.model, ahead=LIVE_AHEAD)
     try:
-        if pipeline.run(source, _Step(coach, source, options, hooks or LoopHooks())) is Ending.FRAMES_ENDED:
+        if pipeline.run(source, _Step(coach, source, options, hooks or LoopHooks(), listener)) is Ending.FRAMES_ENDED:
             coach.end(EndReason.SOURCE_ENDED)
     except SourceFailed as failed:
         coach.end(EndReason.SOURCE_FAILED, failure=str(failed.cause))
@@ -191,15 +213,19 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> tup
         close_window(options.window)
         raise
     coach = LiveCoach(source, options)
+    listener = None
     with PoseEstimator(options.model) as estimator:
         if options.window:
             size_window(coach.size, screen_size())
-        source.start()
-        coach.start()
         try:
-            report = coach_loop(coach, source, estimator, options)
+            listener = open_listener(listen=options.listen, mic=options.mic, speaking=lambda: coach.voice.speaking)
+            source.start()
+            coach.start()
+            report = coach_loop(coach, source, estimator, options, listener=listener)
         finally:
             source.stop()
+            if listener:
+                listener.stop()
             close_window(options.window)
     coach.voice.finish()  # the last count is said before the run ends
     report.voice = coach.voice_block()

@@ -270,3 +270,26 @@ class Progress:
             now = self._current[1] if self._current and self._current[0] == side else 0.0
             parts.append(f"{name}{count} {min(now, step.hold_s):.0f} / {step.hold_s:g} s")
         return "   ".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutineOptions:
+    routine: Routine
+    model: str = "full"
+    voice: bool = True
+    window: bool = True
+    pain_before: int | None = None
+    pain_after: int | None = None
+    keys: str = ""  # keys fed in by tests, see `routine_screen.ScriptedKeys`
+    placement: bool = True  # the camera placement step, on a live picture (a camera, a file in real time)
+    listen: bool = False  # voice commands from the microphone (the voice extra)
+    mic: Path | None = None  # a sound file standing in for the microphone (listens too)
+
+
+@dataclass
+class Stage:
+    step_index: int
+    set_number: int  # 1-based
+
+    def of(self, routine: Routine) -> Step:
+        return routine.steps[self.step_index]

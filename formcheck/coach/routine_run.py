@@ -16,10 +16,11 @@ from formcheck import stop_signals
 from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.analysis.recognize import ExerciseRecognizer
 from formcheck.analysis.session import FrameState
+from formcheck.coach.listen import open_listener
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
 from formcheck.coach.loop import HandBetween, LoopHooks, coach_loop
 from formcheck.coach.placement import place_camera
-from formcheck.coach.routine import Progress, Routine, Step
+from formcheck.coach.routine import Progress, RoutineOptions, Stage
 from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import close_window, open_window
@@ -33,27 +34,6 @@ STOPS = (EndReason.KEY, EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, E
          EndReason.SOURCE_FAILED)
 SUMMED_UP = (EndReason.DONE, EndReason.PAIN, EndReason.SOURCE_ENDED)  # with an end screen (not a key or a signal)
 CUT_SHORT = (EndReason.CTRL_C, EndReason.SIGTERM, EndReason.SIGHUP, EndReason.WINDOW_CLOSED, EndReason.SOURCE_FAILED)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RoutineOptions:
-    routine: Routine
-    model: str = "full"
-    voice: bool = True
-    window: bool = True
-    pain_before: int | None = None
-    pain_after: int | None = None
-    keys: str = ""  # keys fed in by tests, see `routine_screen.ScriptedKeys`
-    placement: bool = True  # the camera placement step, on a live picture (a camera, a file in real time)
-
-
-@dataclass
-class Stage:
-    step_index: int
-    set_number: int  # 1-based
-
-    def of(self, routine: Routine) -> Step:
-        return routine.steps[self.step_index]
 
 
 @dataclass
@@ -93,8 +73,11 @@ class StageHooks(LoopHooks):
     def draw(self, coach: LiveCoach, image: np.ndarray) -> np.ndarray:
         return self.runner.screen.compose(image, self.lines(coach.session is not None))
 
-    def stopped(self, coach: LiveCoach) -> EndReason:
-        return EndReason.PAIN  # a raised hand means what p means
+    def stopped(self, coach: LiveCoach, by: CommandBy) -> EndReason:
+        return EndReason.PAIN  # a raised hand or "stop" means what p means
+
+    def next(self, coach: LiveCoach) -> EndReason | None:
+        return EndReason.NEXT
 
     def handle(self, coach: LiveCoach, frame: PoseFrame, state: FrameState | None, key: int) -> EndReason | None:
         self.started_t = frame.t if self.started_t is None else self.started_t
@@ -160,6 +143,8 @@ class RoutineRunner:
         open_window(self.options.window)
         try:
             self.screen.size_for(self.screen.size)  # until the first source says its size
+            self.asker.listener = open_listener(listen=self.options.listen, mic=self.options.mic,
+                                                speaking=lambda: self.voice.speaking)
             self.voice.start_clock()
             try:
                 self._run()
@@ -173,6 +158,8 @@ class RoutineRunner:
             self.log.end_reason = EndReason(stop_signals.stopped_by())
         finally:
             self._stop_source()
+            if self.asker.listener:
+                self.asker.listener.stop()
             close_window(self.options.window)
         self.voice.finish()
         return self.report()
@@ -248,7 +235,7 @@ class RoutineRunner:
         self.position_said = False
         hooks = StageHooks(self, stage, next_id if next_id != step.spec.id else None)
         coach.start()
-        self.log.segments.append(coach_loop(coach, self.source, self._estimator, options, hooks))
+        self.log.segments.append(coach_loop(coach, self.source, self._estimator, options, hooks, self.asker.listener))
         self.log.steps.append({"exercise": step.spec.id, "set": stage.set_number, "target": step.target(),
                                "done": hooks.progress.done(), "met": hooks.progress.met,
                                "ended_by": coach.end_reason})
@@ -280,7 +267,7 @@ class RoutineRunner:
         lines = [(routine.say("end_sets", met=str(met), sets=str(len(log.steps))), GOOD, True),
                  (routine.say("end_pain", before=rating(log.pain_before), after=rating(log.pain_after)), TEXT, True)]
         self.asker.end_screen(routine.say("done" if log.end_reason is EndReason.DONE else "ended"), lines,
-                              lambda: self._hand.in_newest(self.source))
+                              lambda: self._hand.in_newest(self.source) or self.asker.said() is not None)
 
     # ---- the report ------------------------------------------------------------------------
     def report(self) -> Report:
@@ -295,5 +282,5 @@ class RoutineRunner:
                                    "no_answer": log.no_answer}}
         report.voice = VoiceBlock(available=self.voice.available, problem=self.voice.problem,
                                   spoken=self.voice.spoken)
-        report.commands = sorted(report.commands + self._hand.commands, key=lambda c: c.t_s)
+        report.commands = sorted(report.commands + self._hand.commands + self.asker.commands, key=lambda c: c.t_s)
         return report

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from formcheck.analysis.commands import Command, CommandBy, CommandName
+from formcheck.coach.listen import Listener
 from formcheck.coach.live import EndReason
 from formcheck.coach.routine import Routine
 from formcheck.coach.voice import Voice
@@ -123,6 +125,16 @@ class Asker:
         self.screen, self.routine, self.voice = screen, routine, voice
         self.scripted = ScriptedKeys(keys)
         self.terminal = sys.stdin.isatty()
+        self.listener: Listener | None = None  # voice commands, when listened for
+        self.commands: list[Command] = []  # the words acted on outside the exercises
+
+    def said(self) -> CommandName | None:
+        """The first command word heard since the last look, kept for the report."""
+        for heard in self.listener.heard() if self.listener else ():
+            if heard.command is not None:
+                self.commands.append(Command(t_s=heard.t_s, command=heard.command, by=CommandBy.VOICE))
+                return heard.command
+        return None
 
     def wait(self, seconds: float, title: str, text: str, source: LiveSource | None,
              hand: Callable[[Captured], bool] | None = None) -> bool:
@@ -134,8 +146,10 @@ class Asker:
             print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
             watching = hand is not None and source is not None and source.paced
             while (left := end - time.monotonic()) > 0:
+                if (said := self.said()) is not None and said is not CommandName.PAUSE:
+                    return said is CommandName.STOP  # "next", "go on": on now
                 if not watching:
-                    time.sleep(left)
+                    time.sleep(min(left, 0.1))
                 elif (captured := source.frames.get(timeout=min(left, 0.1))) is not None and hand(captured):
                     return True
             return False
@@ -146,11 +160,12 @@ class Asker:
                 if hand is not None and hand(captured):
                     return True
             lines = [(self.routine.say(title, seconds=str(math.ceil(left))), TEXT, True),
-                     (self.routine.say("skip_wait"), TEXT, True)]
+                     (self.routine.say("skip_wait_listening" if self.listener else "skip_wait"), TEXT, True)]
             key = self.screen.show(self.screen.still(picture, text, lines), 30)
-            if key == ord("n"):
+            said = self.said()
+            if key == ord("n") or said in (CommandName.NEXT, CommandName.GO_ON):
                 return False
-            if key == ord("p"):
+            if key == ord("p") or said is CommandName.STOP:
                 return True
             if key in (ord("q"), ESC):
                 raise RoutineEnded(EndReason.KEY)
@@ -165,8 +180,24 @@ class Asker:
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
+        if self.listener:
+            self.listener.listen_for_numbers(True)
+        try:
+            return self._pain_answered(question)
+        finally:
+            if self.listener:
+                self.listener.listen_for_numbers(False)
+
+    def _pain_answered(self, question: str) -> int | None:
         if self.screen.window:
             return self._pain_in_window(question)
+        if self.listener:  # no window: a number said, or none in ANSWER_S
+            end = time.monotonic() + ANSWER_S
+            while time.monotonic() < end:
+                if (number := self.listener.number()) is not None:
+                    return number
+                time.sleep(0.1)
+            return None
         while self.terminal:
             typed = input(f"{question} [0-10, Enter: no answer] ").strip()
             if not typed:
@@ -179,8 +210,11 @@ class Asker:
         one_at: float | None = None  # a 1 was pressed: 10 if a 0 follows
         end = time.monotonic() + ANSWER_S
         while (left := end - time.monotonic()) > 0 or one_at is not None:
-            lines = [(self.routine.say("pain_keys"), TEXT, False), self._countdown(left, "pain_default")]
+            keys = "pain_keys_listening" if self.listener else "pain_keys"
+            lines = [(self.routine.say(keys), TEXT, False), self._countdown(left, "pain_default")]
             key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
+            if self.listener and (number := self.listener.number()) is not None:
+                return number
             if one_at is not None and (key == ord("0") or time.monotonic() - one_at > TEN_AFTER_S or key >= 0):
                 return 10 if key == ord("0") else 1
             if key in (*ENTER, ESC):
@@ -198,13 +232,20 @@ class Asker:
         answer = self.scripted.answer()
         if answer is not None:
             return answer[0] if answer[0] in allowed else allowed[-1]
-        if self.screen.window:
+        by_voice = {CommandName.NEXT: allowed[0], CommandName.GO_ON: allowed[0], CommandName.STOP: allowed[-1]}
+        if self.screen.window or self.listener:
             end = time.monotonic() + ANSWER_S
             while (left := end - time.monotonic()) > 0:
                 lines = [self._countdown(left, "choice_default")]
-                key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
+                if self.screen.window:
+                    key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
+                else:
+                    key = -1
+                    time.sleep(0.05)
                 if key >= 0 and chr(key) in allowed:
                     return chr(key)
+                if (said := self.said()) in by_voice:
+                    return by_voice[said]
                 if key in (ord("q"), ESC):
                     break
             return allowed[-1]

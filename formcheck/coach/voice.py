@@ -70,6 +70,11 @@ class Voice:
     def available(self) -> bool:
         return self.engine is not None and self.problem is None
 
+    @property
+    def speaking(self) -> bool:
+        """Words are being said or wait to be (a listener skips that sound: it is the coach's own)."""
+        return self._busy or bool(self._waiting)
+
     def start_clock(self) -> None:
         """The report's times count from now (the run's start)."""
         self.t0 = time.monotonic()
