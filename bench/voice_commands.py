@@ -151,7 +151,7 @@ def sweep(thresholds: list[float], voices: list[str], minutes: float) -> None:
         for w in [str(s) for s in CommandName] + list(NUMBERS):
             k = sum(result["hits"][(w, c)][0] for c in CONDITIONS)
             n = sum(result["hits"][(w, c)][1] for c in CONDITIONS)
-            false = sum(f == w for _, f in other["found"][True])
+            false = sum(f == w for _, f in other["found"][w in NUMBERS])  # each word in its own search
             cells[w].append(f"{k / n:4.0%} f{false:<3}")
         print(f"threshold {t:g} done", flush=True)
     for w, row in cells.items():

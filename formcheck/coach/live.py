@@ -201,7 +201,8 @@ class LiveCoach:
         if self.spec is None:
             return self.messages["no_exercise"], BAD
         if self.paused:
-            return self.spec.messages["paused"], BAD
+            listening = self.options.listen or self.options.mic is not None
+            return self.spec.messages["paused_listening" if listening else "paused"], BAD
         if self.session is None:
             assert self.setup is not None
             if not self.setup.update(frame, self.size):

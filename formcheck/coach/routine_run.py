@@ -224,7 +224,7 @@ class RoutineRunner:
         self._use_source(stage.step_index)
         assert self.source is not None and self._estimator is not None
         options = LiveOptions(exercise=step.spec.id, model=self.options.model, voice=False,
-                              window=self.options.window)
+                              window=self.options.window, listen=self.options.listen, mic=self.options.mic)
         # the routine's own spec (the patient's limits, today's hold target); one voice for the whole routine
         coach = LiveCoach(self.source, options, voice=self.voice, spec=step.spec)
         if self.handover is not None:
