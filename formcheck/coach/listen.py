@@ -238,10 +238,9 @@ class Listener:
 
 
 def open_listener(*, listen: bool, mic: Path | None, speaking: Callable[[], bool]) -> Listener | None:
-    """The listener the options ask for (`mic`: a sound file for the microphone), started; or None."""
+    """The listener the options ask for (`mic`: a sound file for the microphone), not yet started;
+    or None."""
     if not listen and mic is None:
         return None
     sound = sound_file(mic) if mic is not None else microphone()
-    listener = Listener(sound, SpotterRule.shared(), speaking, paced=mic is not None)
-    listener.start()
-    return listener
+    return Listener(sound, SpotterRule.shared(), speaking, paced=mic is not None)

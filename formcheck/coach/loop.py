@@ -213,14 +213,19 @@ def run_live(make_source: Callable[[], LiveSource], options: LiveOptions) -> tup
         close_window(options.window)
         raise
     coach = LiveCoach(source, options)
-    listener = None
+    try:  # a sound file that is not there is said before anything starts
+        listener = open_listener(listen=options.listen, mic=options.mic, speaking=lambda: coach.voice.speaking)
+    except BaseException:
+        close_window(options.window)
+        raise
     with PoseEstimator(options.model) as estimator:
         if options.window:
             size_window(coach.size, screen_size())
+        if listener:
+            listener.start()  # with the source: a sound file plays beside the video
+        source.start()
+        coach.start()
         try:
-            listener = open_listener(listen=options.listen, mic=options.mic, speaking=lambda: coach.voice.speaking)
-            source.start()
-            coach.start()
             report = coach_loop(coach, source, estimator, options, listener=listener)
         finally:
             source.stop()

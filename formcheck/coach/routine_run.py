@@ -145,6 +145,8 @@ class RoutineRunner:
             self.screen.size_for(self.screen.size)  # until the first source says its size
             self.asker.listener = open_listener(listen=self.options.listen, mic=self.options.mic,
                                                 speaking=lambda: self.voice.speaking)
+            if self.asker.listener:
+                self.asker.listener.start()
             self.voice.start_clock()
             try:
                 self._run()

@@ -102,3 +102,13 @@ def test_the_routine_takes_a_pain_number_said(tmp_path):
     report = json.loads(out.read_text())
     assert report["routine"]["pain"]["before"] == 3
     assert report["routine"]["steps"][0]["done"] == {"reps": 2}
+
+
+@pytest.mark.parametrize("command", [["live", "-e", "glute_bridge"], ["routine"]])
+def test_a_missing_sound_file_is_one_line_before_anything_starts(tmp_path, command):
+    done = run([sys.executable, "-m", "formcheck", *command, "--source", str(SAMPLES / "bridge_fast_good.mp4"),
+                "--no-window", "--mic", str(tmp_path / "nothing.wav"), "--json", str(tmp_path / "r.json"),
+                "--no-save"])
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == f"error: --mic {tmp_path / 'nothing.wav'}: no such file"
+    assert not (tmp_path / "r.json").exists()
