@@ -92,6 +92,7 @@ class Spotter:
         self._decoder.activate_search(self._search)
         self._decoder.start_utt()
         self.fed = 0  # samples fed so far
+        self._skipping = False
 
     def listen_for_numbers(self, on: bool) -> None:
         wanted = "numbers" if on else "commands"
@@ -103,6 +104,7 @@ class Spotter:
 
     def feed(self, pcm: bytes) -> str | None:
         """The phrase this piece of sound completed, if any (the search then starts afresh)."""
+        self._skipping = False
         self._decoder.process_raw(pcm, False, False)
         self.fed += len(pcm) // 2
         hyp = self._decoder.hyp()
@@ -113,10 +115,13 @@ class Spotter:
         return hyp.hypstr.split("  ")[0].strip()  # two spotted at once: the first
 
     def skip(self, samples: int) -> None:
-        """Sound not listened to (the coach's own voice): the search starts afresh after it."""
+        """Sound not listened to (the coach's own voice): the search starts afresh after it (once,
+        not at every piece skipped)."""
         self.fed += samples
-        self._decoder.end_utt()
-        self._decoder.start_utt()
+        if not self._skipping:
+            self._decoder.end_utt()
+            self._decoder.start_utt()
+        self._skipping = True
 
 
 def sound_file(path: Path) -> Iterator[bytes]:
