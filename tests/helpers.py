@@ -273,3 +273,9 @@ def speech_track(path: Path, words: list[tuple[float, str]], total_s: float, voi
         out.setframerate(rate)
         out.writeframes(track.tobytes())
     return path
+
+
+def screen_env(display: str) -> dict[str, str]:
+    """The environment for a window on the virtual screen. Qt's shared-memory images can arrive
+    black on an X server in another IPC namespace (containers); plain X requests always arrive."""
+    return {**os.environ, "DISPLAY": display, "QT_X11_NO_MITSHM": "1"}

@@ -11,6 +11,7 @@ from formcheck.spec.vocabulary import CueWhen
 
 READY_S = 1.0  # in place this long before counting starts
 INSET = 0.01  # the setup check wants the joints the exercise is judged on this far inside the picture
+SMALL = 0.3  # judged joints inside the picture but spanning less than this part of it: too far away
 
 
 class SetupCheck:
@@ -35,8 +36,11 @@ class SetupCheck:
             problem = self.spec.messages["step_in"]
         elif view_problem is not None:
             problem = view_problem.message
-        elif not values["visible"] or not self._judged_joints_inside(frame, size):
+        elif not self._judged_joints_inside(frame, size):
             problem = self.spec.messages["step_back"]
+        elif not values["visible"]:
+            # all in the picture yet not seen well: a far camera makes the body too small to read
+            problem = self.spec.messages["move_closer" if self._small(frame, size) else "step_back"]
         elif self.spec.posture and not self.spec.in_position(values):
             problem = self.spec.start_position
         else:
@@ -48,8 +52,16 @@ class SetupCheck:
         self.message = self.spec.messages["hold_still"]
         return frame.t - self.since >= READY_S
 
+    def _judged_joints(self, frame: PoseFrame) -> np.ndarray:
+        return np.array([self.measures.point(frame, p) for p in self.spec.in_view])
+
+    def _small(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
+        xy = self._judged_joints(frame)
+        extent = (xy.max(axis=0) - xy.min(axis=0)) / np.asarray(size, dtype=float)
+        return bool(extent.max() < SMALL)
+
     def _judged_joints_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         w, h = size
-        xy = np.array([self.measures.point(frame, p) for p in self.spec.in_view])
+        xy = self._judged_joints(frame)
         return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
                            & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))

@@ -280,7 +280,7 @@ class RoutineOptions:
     window: bool = True
     pain_before: int | None = None
     pain_after: int | None = None
-    keys: str = ""  # keys fed in by tests, see `routine_screen.ScriptedKeys`
+    keys: str = ""  # keys fed in by tests, see `scripted_keys.ScriptedKeys`
     placement: bool = True  # the camera placement step, on a live picture (a camera, a file in real time)
     listen: bool = False  # voice commands from the microphone (the voice extra)
     mic: Path | None = None  # a sound file standing in for the microphone (listens too)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
 
 import cv2
@@ -17,9 +16,9 @@ from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.coach.listen import Listener
 from formcheck.coach.live import EndReason
 from formcheck.coach.routine import Routine
+from formcheck.coach.scripted_keys import ScriptedKeys
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
-from formcheck.errors import FormcheckError
 from formcheck.render.overlay import FONT, TEXT, Overlay, fit_scale
 from formcheck.video.live_sources import Captured, LiveSource
 
@@ -29,7 +28,6 @@ ENTER, ESC = (10, 13), 27
 TEN_AFTER_S = 1.2  # after a 1, a 0 within this long makes 10
 ANSWER_S = 30.0  # a question waits this long for its answer, then takes its default
 END_SCREEN_S = 60.0  # the end screen stays this long unless dismissed
-NO_ANSWER = "_"  # a fed key (`--keys`) that lets a question run out: no answer
 
 
 class RoutineEnded(Exception):
@@ -40,28 +38,33 @@ class RoutineEnded(Exception):
         self.reason = reason
 
 
-class ScriptedKeys:
-    """Keys fed in by tests (`--keys`), used in order: "p@4" presses p 4 s into the current exercise;
-    a bare token ("7", "10", "s") answers the next question, "_" lets it run out unanswered."""
+class _WaitClock:
+    """Time left in a wait: by the wall clock, or by a recording's own clock (`recording`), from the
+    first frame seen; a recording that ends ends the wait."""
 
-    def __init__(self, text: str) -> None:
-        self.tokens: deque[tuple[str, float | None]] = deque()
-        for token in text.split():
-            key, _, at = token.partition("@")
-            try:
-                self.tokens.append((key, float(at) if at else None))
-            except ValueError:
-                raise FormcheckError(f"--keys: expected KEY or KEY@SECONDS, got {token!r}") from None
+    def __init__(self, seconds: float, *, recording: bool) -> None:
+        self.seconds, self.recording = seconds, recording
+        self._end = time.monotonic() + seconds
+        self._first_t: float | None = None
+        self._last_t: float | None = None
+        self._over = False
 
-    def due(self, seconds: float) -> int:
-        if self.tokens and self.tokens[0][1] is not None and seconds >= self.tokens[0][1]:
-            return ord(self.tokens.popleft()[0][0])
-        return -1
+    def left(self) -> float:
+        if not self.recording:
+            return self._end - time.monotonic()
+        if self._over:
+            return 0.0
+        if self._first_t is None or self._last_t is None:
+            return self.seconds
+        return self.seconds - (self._last_t - self._first_t)
 
-    def answer(self) -> str | None:
-        if self.tokens and self.tokens[0][1] is None:
-            return self.tokens.popleft()[0]
-        return None
+    def seen(self, captured: Captured | None, source: LiveSource) -> Captured | None:
+        if captured is not None:
+            self._first_t = captured.t if self._first_t is None else self._first_t
+            self._last_t = captured.t
+        elif self.recording and source.frames.closed:
+            self._over = True
+        return captured
 
 
 class Screen:
@@ -139,29 +142,34 @@ class Asker:
     def wait(self, seconds: float, title: str, text: str, source: LiveSource | None,
              hand: Callable[[Captured], bool] | None = None) -> bool:
         """A countdown (warm-up, rest; `title` the message key, its {seconds} the time left): over the
-        live picture when a source runs at its own pace; n goes on at once, q ends; True when p
-        (pain) or a raised hand (`hand` of each new frame) cut it short."""
-        end = time.monotonic() + seconds
+        live picture when a source runs; n goes on at once, q ends; True when p (pain) or a raised
+        hand (`hand` of each new frame) cut it short.
+
+        A recording read as fast as it decodes (`--no-realtime`) waits `seconds` of its own time,
+        every frame watched, as a camera's frames would be over the same wait."""
+        clock = _WaitClock(seconds, recording=source is not None and not source.paced and hand is not None)
         if not self.screen.window:
             print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
-            watching = hand is not None and source is not None and source.paced
-            while (left := end - time.monotonic()) > 0:
+            watching = hand is not None and source is not None
+            while (left := clock.left()) > 0:
                 if (said := self.said()) is not None and said is not CommandName.PAUSE:
                     return said is CommandName.STOP  # "next", "go on": on now
                 if not watching:
                     time.sleep(min(left, 0.1))
-                elif (captured := source.frames.get(timeout=min(left, 0.1))) is not None and hand(captured):
+                elif (captured := clock.seen(source.frames.get(timeout=min(left, 0.1)), source)) is not None \
+                        and hand(captured):
                     return True
             return False
-        while (left := end - time.monotonic()) > 0:
+        while (left := clock.left()) > 0:
             picture = self.screen.last
-            if source is not None and source.paced and (captured := source.frames.get(timeout=0)) is not None:
+            wait_s = 0.1 if clock.recording else 0
+            if source is not None and (captured := clock.seen(source.frames.get(timeout=wait_s), source)) is not None:
                 picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb
                 if hand is not None and hand(captured):
                     return True
             lines = [(self.routine.say(title, seconds=str(math.ceil(left))), TEXT, True),
                      (self.routine.say("skip_wait_listening" if self.listener else "skip_wait"), TEXT, True)]
-            key = self.screen.show(self.screen.still(picture, text, lines), 30)
+            key = self.screen.show(self.screen.still(picture, text, lines), 1 if clock.recording else 30)
             said = self.said()
             if key == ord("n") or said in (CommandName.NEXT, CommandName.GO_ON):
                 return False

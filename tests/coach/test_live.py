@@ -15,7 +15,7 @@ from formcheck.analysis.setup_check import SetupCheck
 from formcheck.pose.landmarker import PoseEstimator
 from formcheck.spec.specs import exercise_ids, load_spec
 from formcheck.video.files import VideoFile
-from tests.helpers import SAMPLES, labels
+from tests.helpers import SAMPLES, labels, screen_env
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_live_window_draws_the_overlay_and_saves_the_right_count(display, tmp_pa
         [sys.executable, "-m", "formcheck", "live", "--exercise", "glute_bridge",
          "--source", str(SAMPLES / f"{name}.mp4"), "--realtime", "--json", str(report_path),
          "--no-voice", "--model", "lite"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "DISPLAY": display})
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=screen_env(display))
     import cv2
 
     # Screenshots until the joints and the counter are seen or the clip ends: a loaded machine shows frames late.
@@ -56,7 +56,7 @@ def test_live_window_draws_the_overlay_and_saves_the_right_count(display, tmp_pa
         time.sleep(0.5)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
-    assert max(greens) > 30, f"no green joints or counters drawn in the window: {greens}"
+    assert max(greens) > 30, f"no green joints or counters drawn in the window: {greens}\n{stderr}"
     assert max(whites) > 200, whites
     report = json.loads(report_path.read_text())
     assert report["rep_count"] == len(labels(name)["reps"])

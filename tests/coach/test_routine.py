@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 from formcheck.analysis.session import Session
 from formcheck.cli.main import app
 from formcheck.coach.routine import Progress, load_routine
-from formcheck.coach.routine_screen import ScriptedKeys
+from formcheck.coach.scripted_keys import ScriptedKeys
 from formcheck.coach.window import UNKNOWN_SCREEN, fit_to_screen
 from formcheck.errors import FormcheckError
 from formcheck.reports import history
 from formcheck.spec.specs import load_spec, specs_dir
 from tests.builders import bridge_pose, bridge_reps
-from tests.helpers import SAMPLES, TEST_SPECS, labels, started, transport_stream, wait_for_line
+from tests.helpers import SAMPLES, TEST_SPECS, labels, screen_env, started, transport_stream, wait_for_line
 
 BRIDGE, PRONE = "bridge_fast_good", "prone_body2_az25"  # 4 and 3 reps
 MINI = """name = "Mini"
@@ -278,12 +278,13 @@ def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_raised_hand_in_the_warm_up_means_p_there_too(tmp_path):
+@pytest.mark.parametrize("pace", ["--realtime", "--no-realtime"])  # a camera's pace, or as fast as it decodes
+def test_a_raised_hand_in_the_warm_up_means_p_there_too(tmp_path, pace):
     """Kneeling in front of the camera during the warm-up, the person raises a hand: the routine asks
     about the pain and, told to end, ends without an exercise."""
     plan = write(tmp_path, MINI.replace("warm_up_s = 0.2", "warm_up_s = 8"))
     out = tmp_path / "routine.json"
-    done = run(routine_cmd(plan, SAMPLES / "gesture_kneeling.mp4", out, "--no-window", "--realtime",
+    done = run(routine_cmd(plan, SAMPLES / "gesture_kneeling.mp4", out, "--no-window", pace,
                            "--keys", "6 e", "--model", "full"),  # the lite model loses this arm overhead
                env={"XDG_DATA_HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr
@@ -369,18 +370,18 @@ def test_ctrl_c_or_sigterm_keeps_the_routine_so_far(tmp_path, clips, stop, code,
     assert stored.pain_before == 5 and stored.report["complete"] is False
 
 
-@pytest.mark.slow
-def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips, display):
-    out = tmp_path / "routine.json"
-    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--keys", "3", "--pain-after", "1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "DISPLAY": display})
+def routine_on_screen(tmp_path: Path, clips: Path, display: str) -> tuple[list[tuple[int, int, int]], str]:
+    """A routine in its window; per screenshot until it ends (or all is seen): pixels of progress
+    text (green), key hint (red), exercise name (white) in the strip under the picture."""
     import cv2
     import numpy as np
 
-    # Screenshots until the routine ends: a loaded machine may get to the bridge late.
-    seen = []  # per screenshot: pixels of progress text (green), key hint (red), exercise name (white)
+    out = tmp_path / "routine.json"
+    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--keys", "3", "--pain-after", "1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=screen_env(display))
+    seen: list[tuple[int, int, int]] = []
     shot = tmp_path / "screen.png"
+    # Screenshots until the routine ends: a loaded machine may get to the bridge late.
     while proc.poll() is None and not any(min(counts) > 300 for counts in seen):
         if subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
                           capture_output=True).returncode == 0:
@@ -392,9 +393,21 @@ def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips,
         time.sleep(1)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
-    assert any(min(counts) > 300 for counts in seen), f"progress, key hint and name not all drawn: {seen}"
     steps = json.loads(out.read_text())["routine"]["steps"]
     assert [s["met"] for s in steps] == [True, True]
+    return seen, stderr
+
+
+@pytest.mark.slow
+def test_the_routine_window_shows_the_exercise_and_its_progress(tmp_path, clips, display):
+    seen, stderr = routine_on_screen(tmp_path, clips, display)
+    if not any(any(counts) for counts in seen):
+        # A virtual screen shared by two loaded test workers once stayed black for a whole routine
+        # (1 run in 8; the window was there when looked at again): a second run tells that apart
+        # from a window that is never drawn.
+        (again := tmp_path / "again").mkdir()
+        seen, stderr = routine_on_screen(again, clips, display)
+    assert any(min(counts) > 300 for counts in seen), f"progress, key hint and name not all drawn: {seen}\n{stderr}"
 
 
 def test_a_stored_routine_has_its_own_html_page(tmp_path):

@@ -117,15 +117,20 @@ class CycleTracker:
         self._drives: list[float] = []
         self._window: tuple[float, float] = (0.0, 0.0)
         self.dt = 0.0  # seconds since the previous frame with a drive
+        self._recent: deque[float] = deque(maxlen=5)
 
     def drive(self, values: dict[str, float]) -> float:
         value = values.get(self.rs.drive, math.nan)
         return -value if self.rs.falling else value
 
     def update(self, t: float, values: dict[str, float]) -> Step:
-        drive = self.drive(values)
-        if not math.isfinite(drive):
+        raw = self.drive(values)
+        if not math.isfinite(raw):
             return Step.NONE  # landmarks unseen: hold the state
+        # Levels are crossed on the median of the last 5 frames: a stray pose estimate or two neither
+        # ends a cycle nor sets the rest level (the peak has its own median, see `_top_window`).
+        self._recent.append(raw)
+        drive = float(np.median(self._recent))
         self.dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
         self._last_t = t
         if self.rest_level is None or t - self._track_start < WARMUP_S:
@@ -141,13 +146,13 @@ class CycleTracker:
                 self._setup_frames = recent
                 self._setup = {n: finite_median(np.array([v.get(n, math.nan) for v in recent], dtype=float))
                                for n in self.measures}
-                self._times, self._frames, self._drives = [t], [values], [drive]
+                self._times, self._frames, self._drives = [t], [values], [raw]
                 return Step.STARTED
             self._track_rest(t, drive, amplitude, values)
             return Step.NONE
         self._times.append(t)
         self._frames.append(values)
-        self._drives.append(drive)
+        self._drives.append(raw)
         self._window = self._top_window()
         if amplitude < self.rs.exit or self._settled_low(t):
             return Step.ENDED
@@ -166,7 +171,7 @@ class CycleTracker:
         self.phase = Phase.REST
         self._rest_t = self._times[-1]
         assert self.rest_level is not None
-        self.rest_level = min(self.rest_level + self.rs.exit, self._drives[-1])
+        self.rest_level = min(self.rest_level + self.rs.exit, float(np.median(self._recent)))
         return cycle
 
     def forget_between(self) -> None:
@@ -180,6 +185,7 @@ class CycleTracker:
         self.phase = Phase.REST
         self.rest_level = None
         self._last_t = None
+        self._recent.clear()
         self._rest_frames.clear()
         self.forget_between()
 
