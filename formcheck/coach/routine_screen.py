@@ -270,6 +270,9 @@ class Asker:
         if not self.screen.window:
             print(message, *(text for text, _, _ in lines), sep="\n", flush=True)
             return
+        if self.scripted.answer() is not None:  # a fed key closes it as a pressed one would
+            self.screen.show(self.screen.still(self.screen.last, message, lines), 1)
+            return
         until_dismissed(self.screen, lambda left: self.screen.still(
             self.screen.last, message, [*lines, self._countdown(left, "end_close")]), END_SCREEN_S, signalled)
 

@@ -9,7 +9,8 @@ from formcheck.errors import FormcheckError
 
 class ScriptedKeys:
     """Keys fed in by tests (`--keys`), used in order: "p@4" presses p 4 s into the current exercise;
-    a bare token ("7", "10", "s") answers the next question, "_" lets it run out unanswered."""
+    a bare token ("7", "10", "s") answers the next question (or closes the end screen), "_" lets
+    a question run out unanswered."""
 
     def __init__(self, text: str) -> None:
         self.tokens: deque[tuple[str, float | None]] = deque()

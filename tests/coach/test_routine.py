@@ -377,7 +377,7 @@ def routine_on_screen(tmp_path: Path, clips: Path, display: str) -> tuple[list[t
     import numpy as np
 
     out = tmp_path / "routine.json"
-    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--keys", "3", "--pain-after", "1"),
+    proc = subprocess.Popen(routine_cmd(write(tmp_path, MINI), clips, out, "--keys", "3 x", "--pain-after", "1"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=screen_env(display))
     seen: list[tuple[int, int, int]] = []
     shot = tmp_path / "screen.png"
