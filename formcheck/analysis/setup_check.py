@@ -36,11 +36,11 @@ class SetupCheck:
             problem = self.spec.messages["step_in"]
         elif view_problem is not None:
             problem = view_problem.message
-        elif not self._judged_joints_inside(frame, size):
+        elif not _inside(joints := self._judged_joints(frame), size):
             problem = self.spec.messages["step_back"]
         elif not values["visible"]:
             # all in the picture yet not seen well: a far camera makes the body too small to read
-            problem = self.spec.messages["move_closer" if self._small(frame, size) else "step_back"]
+            problem = self.spec.messages["move_closer" if _small(joints, size) else "step_back"]
         elif self.spec.posture and not self.spec.in_position(values):
             problem = self.spec.start_position
         else:
@@ -55,13 +55,13 @@ class SetupCheck:
     def _judged_joints(self, frame: PoseFrame) -> np.ndarray:
         return np.array([self.measures.point(frame, p) for p in self.spec.in_view])
 
-    def _small(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
-        xy = self._judged_joints(frame)
-        extent = (xy.max(axis=0) - xy.min(axis=0)) / np.asarray(size, dtype=float)
-        return bool(extent.max() < SMALL)
 
-    def _judged_joints_inside(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
-        w, h = size
-        xy = self._judged_joints(frame)
-        return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
-                           & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))
+def _small(xy: np.ndarray, size: tuple[int, int]) -> bool:
+    extent = (xy.max(axis=0) - xy.min(axis=0)) / np.asarray(size, dtype=float)
+    return bool(extent.max() < SMALL)
+
+
+def _inside(xy: np.ndarray, size: tuple[int, int]) -> bool:
+    w, h = size
+    return bool(np.all((xy[:, 0] > INSET * w) & (xy[:, 0] < (1 - INSET) * w)
+                       & (xy[:, 1] > INSET * h) & (xy[:, 1] < (1 - INSET) * h)))

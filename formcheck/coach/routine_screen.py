@@ -39,31 +39,26 @@ class RoutineEnded(Exception):
 
 
 class _WaitClock:
-    """Time left in a wait: by the wall clock, or by a recording's own clock (`recording`), from the
-    first frame seen; a recording that ends ends the wait."""
+    """Time left in a wait: by the wall clock, or by the clock of `recording` (a source read as fast
+    as it decodes) from the first frame seen; a recording that ends ends the wait."""
 
-    def __init__(self, seconds: float, *, recording: bool) -> None:
+    def __init__(self, seconds: float, recording: LiveSource | None) -> None:
         self.seconds, self.recording = seconds, recording
         self._end = time.monotonic() + seconds
         self._first_t: float | None = None
-        self._last_t: float | None = None
-        self._over = False
+        self._last_t = 0.0
 
     def left(self) -> float:
-        if not self.recording:
+        if self.recording is None:
             return self._end - time.monotonic()
-        if self._over:
+        if self.recording.frames.closed:
             return 0.0
-        if self._first_t is None or self._last_t is None:
-            return self.seconds
-        return self.seconds - (self._last_t - self._first_t)
+        return self.seconds if self._first_t is None else self.seconds - (self._last_t - self._first_t)
 
-    def seen(self, captured: Captured | None, source: LiveSource) -> Captured | None:
+    def seen(self, captured: Captured | None) -> Captured | None:
         if captured is not None:
             self._first_t = captured.t if self._first_t is None else self._first_t
             self._last_t = captured.t
-        elif self.recording and source.frames.closed:
-            self._over = True
         return captured
 
 
@@ -147,7 +142,7 @@ class Asker:
 
         A recording read as fast as it decodes (`--no-realtime`) waits `seconds` of its own time,
         every frame watched, as a camera's frames would be over the same wait."""
-        clock = _WaitClock(seconds, recording=source is not None and not source.paced and hand is not None)
+        clock = _WaitClock(seconds, source if source is not None and not source.paced and hand is not None else None)
         if not self.screen.window:
             print(f"{self.routine.say(title, seconds=f'{seconds:g}')}: {text}", flush=True)
             watching = hand is not None and source is not None
@@ -156,20 +151,20 @@ class Asker:
                     return said is CommandName.STOP  # "next", "go on": on now
                 if not watching:
                     time.sleep(min(left, 0.1))
-                elif (captured := clock.seen(source.frames.get(timeout=min(left, 0.1)), source)) is not None \
+                elif (captured := clock.seen(source.frames.get(timeout=min(left, 0.1)))) is not None \
                         and hand(captured):
                     return True
             return False
         while (left := clock.left()) > 0:
             picture = self.screen.last
-            wait_s = 0.1 if clock.recording else 0
-            if source is not None and (captured := clock.seen(source.frames.get(timeout=wait_s), source)) is not None:
+            wait_s = 0 if clock.recording is None else 0.1
+            if source is not None and (captured := clock.seen(source.frames.get(timeout=wait_s))) is not None:
                 picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb
                 if hand is not None and hand(captured):
                     return True
             lines = [(self.routine.say(title, seconds=str(math.ceil(left))), TEXT, True),
                      (self.routine.say("skip_wait_listening" if self.listener else "skip_wait"), TEXT, True)]
-            key = self.screen.show(self.screen.still(picture, text, lines), 1 if clock.recording else 30)
+            key = self.screen.show(self.screen.still(picture, text, lines), 30 if clock.recording is None else 1)
             said = self.said()
             if key == ord("n") or said in (CommandName.NEXT, CommandName.GO_ON):
                 return False

@@ -117,7 +117,8 @@ class CycleTracker:
         self._drives: list[float] = []
         self._window: tuple[float, float] = (0.0, 0.0)
         self.dt = 0.0  # seconds since the previous frame with a drive
-        self._recent: deque[float] = deque(maxlen=5)
+        self._recent: deque[float] = deque(maxlen=5)  # the last raw drives
+        self._steady = math.nan  # their median: what the levels are crossed on
 
     def drive(self, values: dict[str, float]) -> float:
         value = values.get(self.rs.drive, math.nan)
@@ -130,7 +131,7 @@ class CycleTracker:
         # Levels are crossed on the median of the last 5 frames: a stray pose estimate or two neither
         # ends a cycle nor sets the rest level (the peak has its own median, see `_top_window`).
         self._recent.append(raw)
-        drive = float(np.median(self._recent))
+        drive = self._steady = float(np.median(self._recent))
         self.dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
         self._last_t = t
         if self.rest_level is None or t - self._track_start < WARMUP_S:
@@ -171,7 +172,7 @@ class CycleTracker:
         self.phase = Phase.REST
         self._rest_t = self._times[-1]
         assert self.rest_level is not None
-        self.rest_level = min(self.rest_level + self.rs.exit, float(np.median(self._recent)))
+        self.rest_level = min(self.rest_level + self.rs.exit, self._steady)
         return cycle
 
     def forget_between(self) -> None:
