@@ -65,3 +65,13 @@ STATISTICS: dict[Statistic, Callable[[TopSample], float]] = {
 }
 if set(STATISTICS) != set(Statistic):  # the spec's words and this module must agree
     raise ImportError(f"statistics without a computation: {set(Statistic) - set(STATISTICS)}")
+
+
+def running_median(x: np.ndarray, width: int, before: int | None = None) -> np.ndarray:
+    """The median of each frame's `width` frames, `before` of them earlier (default: centred);
+    the ends repeat the first and last values."""
+    if len(x) < width:
+        return x
+    before = width // 2 if before is None else before
+    padded = np.pad(x, (before, width - 1 - before), mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)

@@ -70,6 +70,9 @@ class RepSpec:
     exit: float  # drive back below this: the rep has ended (hysteresis: exit < enter)
     top_band: float  # within this fraction of the rep's amplitude from its peak is "the top"
     top_band_min: float  # ... but never narrower than this (drive units): pose jitter
+    # holds: each edge of the top is where the drive comes within this (drive units) of the
+    # plateau beside it, not of the peak (a long hold drifts; the peak band starts early)
+    edge_band: float | None
     falling: bool  # the drive falls, not rises, as the body leaves rest
     counter_enter: float | None  # an excursion this far the other way belongs to the rep (cat-cow)
     settle_s: float  # the top is judged once it has been steady this long
@@ -254,7 +257,7 @@ def _parse_cycle(r: Reader, measure_name) -> RepSpec:
     cycle = RepSpec(
         drive=measure_name(r, "drive"), enter=r.number("enter"), exit=r.number("exit"),
         top_band=r.number("top_band", positive=True), top_band_min=r.number("top_band_min", 0.0),
-        falling=r.get("falling", bool, "true or false", False),
+        edge_band=r.number("edge_band", None, positive=True), falling=r.get("falling", bool, "true or false", False),
         counter_enter=r.number("counter_enter", None, positive=True), settle_s=r.seconds("settle_s", 0.3),
         min_rep_s=r.seconds("min_rep_s", 1.0), min_top_s=r.seconds("min_top_s", 0.0, zero_ok=True),
         side_from=measure_name(r, "side_from", None), sides=sides,  # type: ignore[arg-type]

@@ -110,6 +110,18 @@ def test_a_stray_pose_estimate_neither_ends_a_hold_nor_sets_the_rest(glitches):
     assert only.seconds == pytest.approx(21.0, abs=1.0)
 
 
+def test_a_lunge_hold_that_sags_slowly_is_timed_from_the_sink_to_the_return():
+    # Settled at 32 degrees, the back thigh sags to 29 over 20 s, then the return: the peak's
+    # band (2 degrees) alone would end the hold 7 s into the sag.
+    sag = [(20.0, {"rear_thigh": (32.0, 29.0), "front_shin": (26.0, 26.0), "front_leg": (1.0, 1.0)})]
+    sink, _, back, after = hold(20.0)
+    back = (2.0, {"rear_thigh": (29.0, 3.0), "front_shin": (26.0, 2.0), "front_leg": (1.0, 1.0)})
+    stream = frames([still(1.0), sink, *sag, back, after], LUNGE_BASE)
+    (only,) = run("deep_lunge_hip_flexor", stream).holds
+    assert only.start_s == pytest.approx(3.5, abs=0.3)
+    assert only.seconds == pytest.approx(20.0, abs=0.5)
+
+
 def test_lunge_passing_through_the_stretch_is_not_a_hold():
     stream = frames([still(1.0), (1.0, {"rear_thigh": (3.0, 30.0)}), (1.0, {"rear_thigh": (30.0, 3.0)}),
                      still(2.0)], LUNGE_BASE)

@@ -131,8 +131,10 @@ def test_history_lists_filters_and_exports(history_home):
 
     table = cli("history")
     assert table.returncode == 0
+    held = lunge["side_totals"]
+    assert 20.5 < held["left"] < 22.0 and 14.5 < held["right"] < 16.0  # of 21 and 15 s
     for text in ("2026-03-01 09:00", "Glute bridge", "50%",
-                 "L 21.7, R 15.7", "Deep lunge hip-flexor stretch", "4 -> 2"):
+                 f"L {held['left']:.1f}, R {held['right']:.1f}", "Deep lunge hip-flexor stretch", "4 -> 2"):
         assert text in table.stdout
 
     rows = list(csv.DictReader(io.StringIO(invoke("history", "--csv").stdout)))

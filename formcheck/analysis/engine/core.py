@@ -203,7 +203,7 @@ class Engine:
 
     def _end_cycle(self, at_end: bool = False) -> list[Event]:
         """`at_end`: the recording ended during the cycle."""
-        cycle = self.tracker.current()
+        cycle = self.tracker.ended()
         # Ended still at the top, or still up (a top sags below its band and may rise again): how long
         # the top would have lasted is unknowable.
         in_top = at_end and (self.tracker.phase in (Phase.UP, Phase.TOP) or self.tracker.height() >= STILL_UP)

@@ -15,7 +15,7 @@ from enum import Enum, StrEnum
 
 import numpy as np
 
-from formcheck.analysis.statistics import finite_median
+from formcheck.analysis.statistics import finite_median, running_median
 from formcheck.spec.specs import ExerciseSpec, RepSpec
 
 REST_TRACKING_PER_S = 0.5  # how fast the rest level follows slow drift (1/s)
@@ -25,6 +25,8 @@ WARMUP_S = 0.5  # the first moments of a track only learn the rest level (pose e
 REST_SETTLE_S = 0.8  # still this long in the lower part of the range: the cycle is over ...
 LOW_FRACTION = 0.35  # ... where "lower part" is below this fraction of the cycle's amplitude
 SETUP_S = 0.5  # the setup before a cycle: this long before it starts
+PLATEAU_S = 2.0  # `edge_band`: the plateau level beside an edge is the median of this long ...
+PLATEAU_FRACTION = 0.75  # ... searched among the frames above this part of the amplitude
 
 
 class Phase(StrEnum):
@@ -205,6 +207,12 @@ class CycleTracker:
                      setup=self._setup, setup_frames=self._setup_frames, amplitude=peak - self.rest_level,
                      span=peak - low, half_seen=self.rs.counter_enter is not None and not self._counter_seen)
 
+    def ended(self) -> Cycle:
+        """The cycle now ending, its top's edges placed as the spec asks (`_plateau_window`)."""
+        if self.rs.edge_band is not None:
+            self._window = self._plateau_window()
+        return self.current()
+
     def height(self) -> float:
         """Where the last frame stands between the rest level (0) and the cycle's peak (1)."""
         assert self.rest_level is not None
@@ -237,10 +245,36 @@ class CycleTracker:
         The peak is taken on a 5-frame running median, so one stray pose estimate neither sets
         it nor, with first-to-last, splits a long hold in two.
         """
-        smooth = _running_median(np.asarray(self._drives), 5)
+        smooth = running_median(np.asarray(self._drives), 5)
         peak = float(np.nanmax(smooth))
         inside = np.flatnonzero(smooth >= peak - self._band(peak))
         return self._times[int(inside[0])], self._times[int(inside[-1])]
+
+    def _plateau_window(self) -> tuple[float, float]:
+        """(start, end) of a whole hold: from the first frame within `edge_band` of the level of
+        the next `PLATEAU_S` to the last within it of the level of the `PLATEAU_S` before.
+
+        The sink and the return ease in and out, so a band as wide as the peak band (which must
+        absorb a long hold's drift) catches them early and late; beside each edge the plateau is
+        flat, so a narrow band fits there, and a level that follows the plateau lets the hold drift.
+        Searched among the frames high in the cycle (not a pause on the way, as a side switch makes).
+        """
+        assert self.rest_level is not None and self.rs.edge_band is not None
+        smooth = running_median(np.asarray(self._drives), 5)
+        times = np.asarray(self._times)
+        peak = float(np.nanmax(smooth))
+        high = np.flatnonzero(smooth >= self.rest_level + PLATEAU_FRACTION * (peak - self.rest_level))
+        if len(high) < 3:
+            return self._window
+        lo, hi = int(high[0]), int(high[-1])
+        x = smooth[lo:hi + 1]
+        width = max(3, round(PLATEAU_S / float(np.median(np.diff(times[lo:hi + 1])))))
+        ahead, behind = running_median(x, width, before=0), running_median(x, width, before=width - 1)
+        start = np.flatnonzero(x >= ahead - self.rs.edge_band)
+        end = np.flatnonzero(x >= behind - self.rs.edge_band)
+        if not len(start) or not len(end) or start[0] >= end[-1]:
+            return self._window
+        return float(times[lo + start[0]]), float(times[lo + end[-1]])
 
     def _settled(self) -> bool:
         """The drive has stopped rising: the person is holding the top, not passing through."""
@@ -259,11 +293,3 @@ class CycleTracker:
         peak = max(self._drives)
         low = max(recent) - self.rest_level < LOW_FRACTION * (peak - self.rest_level)
         return low and max(recent) - min(recent) <= self._band(peak) / 2
-
-
-def _running_median(x: np.ndarray, width: int) -> np.ndarray:
-    if len(x) < width:
-        return x
-    pad = width // 2
-    padded = np.pad(x, pad, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
