@@ -1,6 +1,6 @@
 """The evaluation set's pose landmarks, kept small enough to live in the repository.
 
-    python -m bench.pose_store RENDERED_DIR [--model full] [--into bench/evalset]
+    python -m bench.pose_store RENDERED_DIR [--model full] [--into bench/evalset] [--names "eval_*"]
 
 A clip's poses (what the slow model makes of it) and its labels without the per-frame truth are
 all the accuracy bench needs, so a clip rendered once (minutes each) is scored again in any later
@@ -72,9 +72,10 @@ def main() -> None:
     parser.add_argument("rendered", type=Path, help="rendered clips: NAME.mp4 with NAME.json beside")
     parser.add_argument("--model", default="full")
     parser.add_argument("--into", type=Path, default=STORE)
+    parser.add_argument("--names", default="eval_*", help="which clips (a glob on the name)")
     args = parser.parse_args()
     args.into.mkdir(parents=True, exist_ok=True)
-    for clip in sorted(args.rendered.glob("eval_*.mp4")):
+    for clip in sorted(args.rendered.glob(f"{args.names}.mp4")):
         target = pose_path(args.into, clip.stem, args.model)
         labels = clip.with_suffix(".json")
         if target.is_file() or not labels.is_file():

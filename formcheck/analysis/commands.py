@@ -158,6 +158,11 @@ class RaisedHandWatch:
         self._fired = True
         return Command(t_s=t, command=CommandName.STOP, by=CommandBy.GESTURE)
 
+    def after_a_stop(self) -> None:
+        """A stop was just heard elsewhere: a hand still up from it is not a new one; the next
+        counts once the hand has come down."""
+        self._fired, self._last_up = True, -math.inf
+
     def _still(self, frame: PoseFrame, hand: int) -> bool:
         """The raised wrist moved less than `still_speed` over the last 0.3 s."""
         xy = frame.xy

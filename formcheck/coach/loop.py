@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -63,7 +64,8 @@ class HandBetween:
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
         self.commands: list[Command] = []
-        self.said_on_stop = common_messages()["hand_stop"]  # read once, not when the hand is up
+        messages = common_messages()  # read once, not when the hand is up
+        self.said_for = {CommandName.STOP: messages["hand_stop"], CommandName.GO_ON: messages["hand_go_on"]}
         self._estimator: PoseEstimator | None = None
         self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(RaisedHandRule.shared())
 
@@ -72,19 +74,23 @@ class HandBetween:
         self._estimator = estimator
         self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(self._watch.rule)
 
-    def in_newest(self, source: LiveSource | None) -> bool:
+    def after_a_stop(self) -> None:
+        self._watch.after_a_stop()
+
+    def in_newest(self, source: LiveSource | None, meaning: CommandName = CommandName.STOP) -> bool:
         """A raised hand in the source's newest frame, if one came (a source at its own pace only)."""
         captured = source.frames.get(timeout=0) if source is not None and source.paced else None
-        return captured is not None and self(captured)
+        return captured is not None and self(captured, meaning)
 
-    def __call__(self, captured: Captured) -> bool:
+    def __call__(self, captured: Captured, meaning: CommandName = CommandName.STOP) -> bool:
+        """`meaning`: what a raised hand says here (a stop; in the choice after one, go on)."""
         if self._estimator is None:
             return False
-        command = self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
-        if command is not None:
-            self.commands.append(command)
-            self.voice.say(self.said_on_stop)
-        return command is not None
+        heard = self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
+        if heard is not None:
+            self.commands.append(replace(heard, command=meaning))
+            self.voice.say(self.said_for[meaning])
+        return heard is not None
 
 
 class _Step:

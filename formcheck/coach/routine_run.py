@@ -214,7 +214,9 @@ class RoutineRunner:
         """After p: a rating, then skip (go on) or end (RoutineEnded: "pain")."""
         routine, log = self.routine, self.log
         rating = self.asker.pain(routine.say("pain_during"))
-        choice = self.asker.choice(routine.say("pain_choice"), "se")
+        self._hand.after_a_stop()  # a hand still up from the stop is not the answer
+        choice = self.asker.choice(routine.say("pain_choice"), "se",
+                                    lambda: self._hand.in_newest(self.source, CommandName.GO_ON))
         log.pain_during.append({"exercise": exercise, "set": set_number, "rating": rating,
                                 "no_answer": rating is None, "then": "skip" if choice == "s" else "end"})
         if choice != "s":

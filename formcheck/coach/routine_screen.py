@@ -228,15 +228,15 @@ class Asker:
                 one_at = time.monotonic()
         return None
 
-    def choice(self, question: str, allowed: str) -> str:
+    def choice(self, question: str, allowed: str, signalled: Callable[[], bool] | None = None) -> str:
         """One of `allowed` (its last is the safe choice: end, also when no answer comes); never a
-        default that goes on."""
+        default that goes on. `signalled()`: a raised hand, which chooses the first (go on)."""
         self.voice.say(question)
         answer = self.scripted.answer()
         if answer is not None:
             return answer[0] if answer[0] in allowed else allowed[-1]
         by_voice = {CommandName.NEXT: allowed[0], CommandName.GO_ON: allowed[0], CommandName.STOP: allowed[-1]}
-        if self.screen.window or self.listener:
+        if self.screen.window or self.listener or signalled:
             end = time.monotonic() + ANSWER_S
             while (left := end - time.monotonic()) > 0:
                 lines = [self._countdown(left, "choice_default")]
@@ -249,6 +249,8 @@ class Asker:
                     return chr(key)
                 if (said := self.said()) in by_voice:
                     return by_voice[said]
+                if signalled is not None and signalled():
+                    return allowed[0]
                 if key in (ord("q"), ESC):
                     break
             return allowed[-1]

@@ -129,6 +129,15 @@ def test_a_hand_kept_up_stops_once_and_again_only_after_it_came_down() -> None:
     assert stops(frames) == pytest.approx([RULE.hold_s, 6.0 + RULE.hold_s], abs=0.05)
 
 
+def test_after_a_stop_heard_elsewhere_a_hand_still_up_is_not_a_new_one() -> None:
+    # The routine's pain choice: the hand that stopped the exercise may still be up.
+    up, rest = arm(KNEELING, 88), resting(KNEELING)
+    frames = sequence(KNEELING, lambda t: up if t < 3.0 or 4.0 <= t < 6.0 else rest, 7.0)
+    watch = RaisedHandWatch(RULE)
+    watch.after_a_stop()
+    assert [c.t_s for f in frames if (c := watch(f)) is not None] == pytest.approx([4.0 + RULE.hold_s], abs=0.05)
+
+
 def test_a_frame_without_a_pose_does_not_end_a_raise() -> None:
     up = arm(SUPINE, 85)
     frames = sequence(SUPINE, lambda t: up, 3.0)

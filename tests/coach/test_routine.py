@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from formcheck.analysis.session import Session
 from formcheck.cli.main import app
+from formcheck.coach import routine_screen
 from formcheck.coach.routine import Progress, load_routine
 from formcheck.coach.scripted_keys import ScriptedKeys
+from formcheck.coach.voice import Voice
 from formcheck.coach.window import UNKNOWN_SCREEN, fit_to_screen
 from formcheck.errors import FormcheckError
 from formcheck.reports import history
@@ -201,6 +203,14 @@ def run(cmd: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
                           env={**os.environ, "COLUMNS": "150", **(env or {})}, stdin=subprocess.DEVNULL)
 
 
+def test_the_choice_after_a_stop_goes_on_with_a_raised_hand_and_ends_without_an_answer(monkeypatch):
+    monkeypatch.setattr(routine_screen, "ANSWER_S", 0.3)
+    asker = routine_screen.Asker(routine_screen.Screen(False), load_routine(), "", Voice(enabled=False))
+    assert asker.choice("Skip or end?", "se", lambda: True) == "s"
+    assert asker.choice("Skip or end?", "se", lambda: False) == "e"  # the safe choice
+    assert asker.choice("Skip or end?", "se", None) == "e"  # nothing to answer with
+
+
 @pytest.mark.slow
 def test_a_routine_counts_each_target_rests_and_keeps_the_pain_ratings(tmp_path, clips):
     out = tmp_path / "routine.json"
@@ -275,6 +285,28 @@ def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
     assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge", "prone_chest_lift"]
     assert [c["by"] for c in report["segments"][0]["commands"]] == ["gesture"]
     assert [c["by"] for c in report["commands"]] == ["gesture"]
+
+
+@pytest.mark.slow
+def test_a_hand_raised_again_after_a_pain_stop_skips_to_the_next_exercise(tmp_path):
+    """No key after the stop: the hand that stopped the bridge comes down, a second raise answers
+    "skip" (the hand still up from the stop does not), and the prone lift follows."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i, name in enumerate(("gesture_bridge_twice", PRONE)):
+        (clips / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--keys", "4 6", "--pain-after", "1"),
+               env={"XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["routine"]["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 6,
+                                                   "no_answer": False, "then": "skip"}]
+    assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge", "prone_chest_lift"]
+    raises = labels("gesture_bridge_twice")["gestures"]
+    heard = [(c["command"], c["by"], c["t_s"]) for c in report["commands"]]
+    assert [(c, by) for c, by, _ in heard] == [("stop", "gesture"), ("go on", "gesture")]
+    assert heard[1][2] == pytest.approx(raises[1]["up_s"] + 1.5, abs=1.0)
 
 
 @pytest.mark.slow
