@@ -6,8 +6,8 @@ side-on from 0 to 45 degrees above the floor.
 FOLDER (default bench/elevation) holds the kept poses of rendered clips named
 `elevDD_EXERCISE[_fault]_bN` (see bench/pose_store.py, `--names "elev*"`). Prints, per
 elevation and exercise: exact counts, whole verdicts right, faults said on clean reps or holds
-(false alarms) and which, cues left unjudged with "lower the camera", and the camera's measured
-tilt (the `look_down` measure's median over the clip).
+(false alarms) and which, cues left unjudged because the camera looked down, and the `look_down`
+measure at rest (the median over each clip's first second, then over the clips).
 """
 
 from __future__ import annotations
@@ -20,9 +20,21 @@ from pathlib import Path
 import numpy as np
 
 from bench import pose_store
-from bench.accuracy import analyze, match
+from bench.accuracy import analyze, match, poses
+from formcheck.analysis.measures import MeasureComputer
+from formcheck.pose.filters import PoseSmoother
+from formcheck.spec.specs import load_spec
 
 STORE = Path(__file__).resolve().parent / "elevation"
+HIGH = "camera looked down"  # the unjudged reason of the `camera_high` view cue
+
+
+def look_down_at_rest(clip: Path, exercise: str, model: str, seconds: float = 1.0) -> float:
+    """The `look_down` measure's median over the clip's first `seconds` (the start position)."""
+    info, frames = poses(clip, model, None)
+    measures, smoother = MeasureComputer(load_spec(exercise)), PoseSmoother()
+    values = [measures(smoother(f, cut), (info.width, info.height))["look_down"] for f, cut in frames if f.t <= seconds]
+    return float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
 
 
 def main() -> None:
@@ -49,10 +61,10 @@ def main() -> None:
                 row["clean"] += 1
                 row["false"] += got["faults"]
             if got is not None:
-                row["high"] += sum("lower the camera" in u["reason"] for u in got["unjudged"])
-        row["tilt"].append(report.get("camera", {}).get("look_down", float("nan")))
+                row["high"] += sum(HIGH in u["reason"] for u in got["unjudged"])
+        row["tilt"].append(look_down_at_rest(labels.with_suffix(".mp4"), truth["exercise"], args.model))
     print("| elevation | exercise | clips | exact count | verdict right | false alarms on clean | "
-          "unjudged: camera high | look_down |")
+          "cues unjudged: camera high | look_down at rest |")
     print("|---|---|---|---|---|---|---|---|")
     for (elevation, exercise), r in sorted(rows.items()):
         false = f"{len(r['false'])}/{r['clean']}" + (f" ({', '.join(sorted(set(r['false'])))})" if r["false"] else "")

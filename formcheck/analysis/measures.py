@@ -149,12 +149,27 @@ class MeasureComputer:
         torso = geometry.distance(mid_sh, mid_hip)
         return float(max(shoulders, hips) / torso) if torso > 0 else float("nan")
 
+    def look_down(self, frame: PoseFrame) -> float:
+        """How far the far knee and ankle stand above the near ones, in torso lengths (their mean).
+
+        A camera level with the floor sees the two legs at one height; one looking down sees the far
+        leg higher. Lying on the back, rendered side-on: under 0.1 up to 15 degrees, 0.1..0.3 at
+        25..35, 0.36..0.42 at 45.
+        """
+        xy = frame.xy
+        far = "right" if self.side == "left" else "left"
+        rise = [xy[landmark(p, far)][1] - xy[landmark(p, self.side)][1] for p in ("knee", "ankle")]
+        mid_sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
+        mid_hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
+        torso = geometry.distance(mid_sh, mid_hip)
+        return float(-np.mean(rise) / torso) if torso > 0 else float("nan")
+
     def __call__(self, frame: PoseFrame, size: tuple[int, int]) -> dict[str, float]:
         """Measures of this frame; NaN for all when the key points are not seen."""
         values: dict[str, float] = {}
         if not frame.detected:
             values["visible"] = 0.0
-            values["side_spread"] = values["front_leg"] = float("nan")
+            values["side_spread"] = values["look_down"] = values["front_leg"] = float("nan")
             return values | {name: float("nan") for name in self.spec.measures}
         self._update_side(frame)
         self._update_legs(frame)
@@ -162,6 +177,7 @@ class MeasureComputer:
         seen = self.visible(frame, self.spec.key_points, size)
         values["visible"] = 1.0 if seen else 0.0
         values["side_spread"] = self.side_spread(frame)
+        values["look_down"] = self.look_down(frame)
         for name, m in self.spec.measures.items():
             if not seen:
                 values[name] = float("nan")

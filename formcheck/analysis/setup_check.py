@@ -27,7 +27,8 @@ class SetupCheck:
         self.since: float | None = None
         self.message = spec.messages["step_in"]
         # side-on first: end-on, the far limbs look "missing" too
-        self.view_cues = [c for c in spec.cues if c.view and c.when is CueWhen.ALWAYS and c.measure != "visible"]
+        self.view_cues = [c for c in spec.cues if c.view and c.when is CueWhen.ALWAYS and c.measure != "visible"
+                          and c.holds_setup]
 
     def update(self, frame: PoseFrame, size: tuple[int, int]) -> bool:
         values = self.measures(frame, size)

@@ -44,6 +44,7 @@ class CueSpec:
     unless: str | None  # not judged on a rep that has this other fault (it confounds the measure)
     view: bool  # a problem with the camera's view, not a fault of the movement
     unjudged_reason: str  # view cues: why the cues of a rep cannot be judged while this one applies
+    holds_setup: bool = True  # view cues: the setup check waits until it is put right (else: said only)
     # How far past its limit a value must be for the fault to be said: the pose model's error on
     # this measure. Nearer the limit the cue is left unjudged ("too close to call"), not said.
     margin: float = 0.0
@@ -283,11 +284,12 @@ def _parse_cue(r: Reader, measure_name, target: float | None) -> CueSpec:
     unless = r.text("unless", None) if when is not CueWhen.ALWAYS else None
     view = r.get("view", bool, "true or false", False)
     reason = r.text("unjudged_reason") if view else ""
+    holds_setup = r.get("holds_setup", bool, "true or false", True) if view else True
     margin = r.number("margin", 0.0) if when is not CueWhen.ALWAYS else 0.0
     if margin < 0:
         raise r.fail("margin", "a number of zero or more", margin)
     cue = CueSpec(name=r.text("name"), message=message, explain=explain, when=when, measure=measure, stat=stat,
                   below=below, above=above, persist_s=persist_s, joint=r.text("joint", None), unless=unless,
-                  view=view, unjudged_reason=reason, margin=margin)
+                  view=view, unjudged_reason=reason, holds_setup=holds_setup, margin=margin)
     r.done()
     return cue

@@ -10,9 +10,10 @@ from enum import StrEnum
 
 POINT_NAMES = ("nose", "eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel",
                "foot_index", "front_hip", "front_knee", "front_ankle", "rear_hip", "rear_knee", "rear_ankle")
-# Computed for every exercise: 1/0 whether the spec's key points are seen, side_spread, and
-# front_leg (1 when the left thigh is the more horizontal one: the leading leg of a lunge).
-BUILTIN_MEASURES = ("visible", "side_spread", "front_leg")
+# Computed for every exercise: 1/0 whether the spec's key points are seen, side_spread, look_down
+# (how high the camera is), and front_leg (1 when the left thigh is the more horizontal one: the
+# leading leg of a lunge).
+BUILTIN_MEASURES = ("visible", "side_spread", "look_down", "front_leg")
 
 
 class Mode(StrEnum):

@@ -189,3 +189,14 @@ def test_side_spread_tells_a_side_view_from_a_front_view():
     facing = pose({"shoulder": (150, 100), "hip": (170, 300)}, far={"shoulder": (350, 100), "hip": (330, 300)})
     assert measures.side_spread(side_on) == pytest.approx(0.05)
     assert measures.side_spread(facing) == pytest.approx(1.0)
+
+
+def test_look_down_reads_how_much_higher_the_far_leg_stands():
+    # the near (left) side faces the camera; torso 200 px long
+    level = pose({"shoulder": (100, 300), "hip": (300, 300), "knee": (400, 200), "ankle": (450, 300)},
+                 far={"shoulder": (100, 300), "hip": (300, 300), "knee": (400, 200), "ankle": (450, 300)})
+    above = pose({"shoulder": (100, 300), "hip": (300, 300), "knee": (400, 200), "ankle": (450, 300)},
+                 far={"shoulder": (100, 240), "hip": (300, 240), "knee": (400, 120), "ankle": (450, 220)})
+    measures = computer(KNEE)
+    assert measures.look_down(level) == pytest.approx(0.0)
+    assert measures.look_down(above) == pytest.approx(0.4, abs=0.01)

@@ -89,3 +89,16 @@ def test_report_contract(analyzed):
         assert key in rep
     for w in report["warnings"]:
         assert set(w) >= {"cue", "start_s", "end_s", "rep", "message"}
+
+
+def test_a_camera_high_above_counts_the_reps_but_judges_no_top(analyzed):
+    # Side-on from 45 degrees above: a rep 33 degrees short of straight reads 171, a straight one 191.
+    report, truth = analyzed("bridge_high_camera"), labels("bridge_high_camera")
+    assert truth["scenario"]["camera"]["elevation_deg"] == 45
+    assert report["rep_count"] == len(truth["reps"]) == 3
+    assert [r["faults"] for r in report["reps"]] == [[], [], []]  # nothing said that the view bends
+    for rep in report["reps"]:
+        reasons = {u["cue"]: u["reason"] for u in rep["unjudged"]}
+        assert {"hips_too_low", "hips_too_high", "feet_too_far"} <= set(reasons)
+        assert all("lower it to the floor" in reasons[c] for c in ("hips_too_low", "hips_too_high"))
+    assert "camera_high" in {w["cue"] for w in report["warnings"]}

@@ -100,7 +100,9 @@ def test_setup_check_says_what_to_change(name, expected):
 
 @pytest.mark.parametrize(("name", "exercise"), [("bridge_mixed", "glute_bridge"),
                                                 # a real phone video 30-45 degrees off the side, feet out of view
-                                                ("real/polybag_kocici_hrbet", "cat_cow")])
+                                                ("real/polybag_kocici_hrbet", "cat_cow"),
+                                                # a camera 45 degrees up: said while counting, never holds it back
+                                                ("bridge_high_camera", "glute_bridge")])
 def test_setup_check_gets_ready_in_a_good_view(name, exercise):
     frames, size = poses(name)
     check = SetupCheck(load_spec(exercise))
