@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formcheck.analysis import geometry
+from formcheck.analysis.commands import RaisedHandRule, raised_hands
 from formcheck.pose.landmarker import Landmark, PoseFrame
 from formcheck.spec.vocabulary import MeasureKind
 
@@ -88,6 +89,7 @@ class MeasureComputer:
         self._legs: dict[str, np.ndarray] = {}
         self._side_score = 0.0
         self._side_smoothing = side_smoothing
+        self._hand_rule = RaisedHandRule.shared()
 
     def _update_side(self, frame: PoseFrame) -> None:
         # MediaPipe's z is smaller (nearer) and visibility higher on the side facing the camera.
@@ -170,6 +172,7 @@ class MeasureComputer:
         if not frame.detected:
             values["visible"] = 0.0
             values["side_spread"] = values["look_down"] = values["front_leg"] = float("nan")
+            values["hand_up"] = 0.0
             return values | {name: float("nan") for name in self.spec.measures}
         self._update_side(frame)
         self._update_legs(frame)
@@ -178,6 +181,7 @@ class MeasureComputer:
         values["visible"] = 1.0 if seen else 0.0
         values["side_spread"] = self.side_spread(frame)
         values["look_down"] = self.look_down(frame)
+        values["hand_up"] = 1.0 if any(raised_hands(frame, self._hand_rule)) else 0.0
         for name, m in self.spec.measures.items():
             if not seen:
                 values[name] = float("nan")

@@ -11,9 +11,9 @@ from enum import StrEnum
 POINT_NAMES = ("nose", "eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel",
                "foot_index", "front_hip", "front_knee", "front_ankle", "rear_hip", "rear_knee", "rear_ankle")
 # Computed for every exercise: 1/0 whether the spec's key points are seen, side_spread, look_down
-# (how high the camera is), and front_leg (1 when the left thigh is the more horizontal one: the
-# leading leg of a lunge).
-BUILTIN_MEASURES = ("visible", "side_spread", "look_down", "front_leg")
+# (how high the camera is), front_leg (1 when the left thigh is the more horizontal one: the
+# leading leg of a lunge), and hand_up (1/0 a hand raised as the stop signal has it).
+BUILTIN_MEASURES = ("visible", "side_spread", "look_down", "front_leg", "hand_up")
 
 
 class Mode(StrEnum):

@@ -122,6 +122,18 @@ def test_a_lunge_hold_that_sags_slowly_is_timed_from_the_sink_to_the_return():
     assert only.seconds == pytest.approx(20.0, abs=0.5)
 
 
+def test_a_movement_made_with_a_hand_raised_is_a_signal_not_a_rep():
+    # Lying on the back with an arm up, the hips read lifted: a bridge-sized "rep" while the hand is up.
+    lifted = [(1.2, {"hip_lift": (0.0, 0.07)}), still(6.0, hip_lift=0.07), (1.2, {"hip_lift": (0.07, 0.0)})]
+    base = {"hip_lift": 0.0, "hip_line": 150.0, "knee": 85.0, "face_up": 0.2, "torso_tilt": 75.0,
+            "thigh_tilt": 45.0, "shin_drop": 0.9}
+    for hand_up, counted in ((0.0, 1), (1.0, 0)):
+        stream = frames([still(1.0), *lifted, still(1.5)], base | {"hand_up": hand_up})
+        engine = run("glute_bridge", stream)
+        assert engine.rep_count == counted
+        assert [n.reason for n in engine.not_counted] == ([] if counted else ["hand_raised"])
+
+
 def test_lunge_passing_through_the_stretch_is_not_a_hold():
     stream = frames([still(1.0), (1.0, {"rear_thigh": (3.0, 30.0)}), (1.0, {"rear_thigh": (30.0, 3.0)}),
                      still(2.0)], LUNGE_BASE)

@@ -102,3 +102,14 @@ def test_a_camera_high_above_counts_the_reps_but_judges_no_top(analyzed):
         assert {"hips_too_low", "hips_too_high", "feet_too_far"} <= set(reasons)
         assert all("lower it to the floor" in reasons[c] for c in ("hips_too_low", "hips_too_high"))
     assert "camera_high" in {w["cue"] for w in report["warnings"]}
+
+
+def test_a_hand_raised_lying_on_the_back_is_no_rep_and_no_fault(analyzed):
+    # Raising the near arm straight up, the pose model reads the hips lifted by a short bridge's height.
+    report, truth = analyzed("gesture_bridge_twice"), labels("gesture_bridge_twice")
+    assert report["rep_count"] == len(truth["reps"]) == 1
+    assert [r["faults"] for r in report["reps"]] == [[]]
+    (signal,) = report["not_counted"]
+    assert signal["reason"] == "hand_raised"
+    first, second = truth["gestures"]
+    assert signal["start_s"] < second["up_s"] and signal["end_s"] > first["up_s"]

@@ -21,6 +21,7 @@ from formcheck.spec.vocabulary import CueWhen, Mode
 CUE_SHOW_S = 2.5  # a correction stays on screen this long after it last applied
 IN_POSITION_SHARE = 0.5  # a cycle counts only if the body was in the exercise's position this often
 STILL_UP = 0.5  # at the end, at least this part of the cycle's height up: the top may not be over
+HAND_UP_SHARE = 0.3  # a hand raised this often in a cycle: a signal (true reps measured at most 0.06)
 
 
 @dataclass(kw_only=True)
@@ -214,13 +215,17 @@ class Engine:
             if short is None:
                 return []
             return [self._listed(short)]
-        if not self._in_position(cycle):
+        # An arm going up shifts the landmarks (the hips read lifted); the exercises' arms never count as raised.
+        signal = cycle.share("hand_up") >= HAND_UP_SHARE
+        if signal or not self._in_position(cycle):
             # Another movement, or getting into position: say so, count nothing.
             self.tracker.close()
             self._flush_pending(None)
-            message = self.spec.messages["not_this_exercise"].replace("{exercise}", self.spec.name.lower())
+            reason = NotCountedReason.HAND_RAISED if signal else NotCountedReason.NOT_IN_POSITION
+            message = self.spec.messages["hand_raised" if signal else "not_this_exercise"].replace(
+                "{exercise}", self.spec.name.lower())
             return [self._listed(NotCounted(start_s=round(cycle.start_s, 3), end_s=round(cycle.end_s, 3),
-                                            reason=NotCountedReason.NOT_IN_POSITION, message=message))]
+                                            reason=reason, message=message))]
         verdict = self.grader.grade(cycle)
         if in_top:
             self.edges.ended_in_top(verdict)

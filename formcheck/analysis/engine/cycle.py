@@ -74,6 +74,10 @@ class Cycle:
     def series(self, measure: str) -> np.ndarray:
         return np.array([v.get(measure, math.nan) for v in self.frames], dtype=float)
 
+    def share(self, measure: str) -> float:
+        """The part of the frames where a 1/0 measure is 1."""
+        return float(np.mean(self.series(measure) == 1.0)) if self.frames else 0.0
+
 
 class _OneSidedRest:
     """The floor is the rest: follow it down at once, and slow drift up."""

@@ -26,6 +26,7 @@ class NotCountedReason(StrEnum):
     TOO_SHORT = "too_short"  # in the position, but shorter than a hold (or rep) counts
     STARTED_DURING = "started_during"  # the recording began during it
     ENDED_DURING = "ended_during"  # the recording ended during it, before it could count
+    HAND_RAISED = "hand_raised"  # a hand was up through much of it: a signal, not the exercise
 
 
 @dataclass(frozen=True, kw_only=True)
