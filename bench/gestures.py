@@ -16,6 +16,7 @@ import json
 import statistics
 from pathlib import Path
 
+from bench import pose_store
 from bench.accuracy import poses
 from formcheck.analysis.commands import RaisedHandRule, RaisedHandWatch
 from formcheck.errors import FormcheckError
@@ -37,6 +38,13 @@ def stops(clip: Path, model: str, cache: Path | None, rule: RaisedHandRule) -> t
     return heard, (frames[-1][0].t if frames else 0.0)
 
 
+def in_folder(folder: Path, model: str) -> set[Path]:
+    """The clips of a folder: its videos, and the kept poses of others (bench/evalset)."""
+    kept = {p.with_suffix(".mp4") for p in folder.glob("*.json")
+            if pose_store.pose_path(folder, p.stem, model).is_file()}
+    return set(folder.glob("*.mp4")) | kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", type=Path, nargs="+")
@@ -46,7 +54,7 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     rule = RaisedHandRule.shared()
-    clips = sorted(c for p in args.paths for c in ([p] if p.is_file() else p.glob("*.mp4")))
+    clips = sorted(c for p in args.paths for c in ([p] if p.is_file() else in_folder(p, args.model)))
     if args.half:
         clips = [c for c in clips if f"_{args.half}_" in c.name]
     delays: list[float] = []

@@ -106,7 +106,7 @@ def test_a_camera_high_above_counts_the_reps_but_judges_no_top(analyzed):
 
 def test_a_hand_raised_lying_on_the_back_is_no_rep_and_no_fault(analyzed):
     # Raising the near arm straight up, the pose model reads the hips lifted by a short bridge's height.
-    report, truth = analyzed("gesture_bridge_twice"), labels("gesture_bridge_twice")
+    report, truth = analyzed("gesture_bridge_near"), labels("gesture_bridge_near")
     assert report["rep_count"] == len(truth["reps"]) == 1
     assert [r["faults"] for r in report["reps"]] == [[]]
     (signal,) = report["not_counted"]
