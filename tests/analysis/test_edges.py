@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis.engine import Engine, Unjudged
-from formcheck.analysis.engine.edges import NotCountedReason, Silence
+from formcheck.analysis.engine.edges import SAYS_MOST, NotCountedReason, Silence
 from formcheck.analysis.session import Session
 from formcheck.spec.specs import load_spec
 from tests.builders import LUNGE_BASE, bridge_pose, frames, hold, still
@@ -241,3 +241,13 @@ def test_a_live_session_that_ends_in_a_top_leaves_that_hold_unjudged(tmp_path):
     last = report["reps"][-1]
     assert last["faults"] == [] and last["start_s"] > 15.0  # the third rep, under way as the session ended
     assert {"cue": "no_hold_at_top", "reason": "the recording ended during the top"} in last["unjudged"]
+
+
+def test_a_session_with_only_a_signal_says_a_hand_was_raised():
+    # an arm going up lying on the back reads as the hips lifting: not a rep, and the silence says why
+    lifted = [(1.2, {"hip_lift": (0.0, 0.07)}), still(6.0, hip_lift=0.07), (1.2, {"hip_lift": (0.07, 0.0)})]
+    stream = frames([still(1.0, hip_lift=0.0), *lifted, still(1.5, hip_lift=0.0)], BRIDGE_REST | {"hand_up": 1.0})
+    silence = session_of("glute_bridge", stream).results().nothing_counted
+    assert silence.reason is Silence.LEFT_UNCOUNTED
+    assert silence.message == load_spec("glute_bridge").messages["hand_raised"]
+    assert sorted(SAYS_MOST) == sorted(NotCountedReason)  # every reason can be the one told

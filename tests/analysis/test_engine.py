@@ -84,14 +84,16 @@ def test_a_fault_is_said_only_when_clearly_past_its_limit(hip_line, faults, unju
 
 
 def test_a_ratio_to_the_persons_best_near_its_limit_is_left_unjudged():
-    # Rep 1 relaxed; rep 2's ear gap is 0.805 of it: past 0.82, not past 0.82 - margin.
+    # Rep 1 relaxed; rep 2's ear gap just past the limit, not past the limit minus the margin.
+    cue = load_spec("cat_cow").cue("shoulders_hunched")
+    ratio = round(cue.below - cue.margin / 2, 3)
     stream = frames([still(1.5, head_pitch=-15.0, ear_gap=0.3)] + cat_cow_rep(ear_gap=0.3)
-                    + cat_cow_rep(ear_gap=0.3 * 0.805), CAT_COW_BASE | {"ear_gap": 0.3})
+                    + cat_cow_rep(ear_gap=0.3 * ratio), CAT_COW_BASE | {"ear_gap": 0.3})
     engine, _ = events_per_frame("cat_cow", stream)
     engine.finish(stream[-1][0])
     assert [r.faults for r in engine.reps] == [[], []]
-    assert engine.reps[1].unjudged == [Unjudged(cue="shoulders_hunched",
-                                                reason="too close to its limit to be sure (0.805 against 0.82)")]
+    assert engine.reps[1].unjudged == [Unjudged(
+        cue="shoulders_hunched", reason=f"too close to its limit to be sure ({ratio:.3g} against {cue.below:.3g})")]
 
 
 def test_a_lone_rep_is_not_judged_against_itself():

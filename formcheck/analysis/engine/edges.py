@@ -42,7 +42,7 @@ class NotCounted:
 
 # Which uncounted movement explains a silence best: a short hold or an edge says the most.
 SAYS_MOST = [NotCountedReason.TOO_SHORT, NotCountedReason.ENDED_DURING, NotCountedReason.STARTED_DURING,
-             NotCountedReason.CUT, NotCountedReason.NOT_IN_POSITION]
+             NotCountedReason.CUT, NotCountedReason.NOT_IN_POSITION, NotCountedReason.HAND_RAISED]
 
 
 class Silence(StrEnum):
