@@ -45,6 +45,7 @@ class CueSpec:
     view: bool  # a problem with the camera's view, not a fault of the movement
     unjudged_reason: str  # view cues: why the cues of a rep cannot be judged while this one applies
     holds_setup: bool = True  # view cues: the setup check waits until it is put right (else: said only)
+    at_rest: bool = False  # view cues: judged at rest only (the movement itself changes the measure)
     # How far past its limit a value must be for the fault to be said: the pose model's error on
     # this measure. Nearer the limit the cue is left unjudged ("too close to call"), not said.
     margin: float = 0.0
@@ -285,11 +286,13 @@ def _parse_cue(r: Reader, measure_name, target: float | None) -> CueSpec:
     view = r.get("view", bool, "true or false", False)
     reason = r.text("unjudged_reason") if view else ""
     holds_setup = r.get("holds_setup", bool, "true or false", True) if view else True
+    at_rest = r.get("at_rest", bool, "true or false", False) if view else False
     margin = r.number("margin", 0.0) if when is not CueWhen.ALWAYS else 0.0
     if margin < 0:
         raise r.fail("margin", "a number of zero or more", margin)
     cue = CueSpec(name=r.text("name"), message=message, explain=explain, when=when, measure=measure, stat=stat,
                   below=below, above=above, persist_s=persist_s, joint=r.text("joint", None), unless=unless,
-                  view=view, unjudged_reason=reason, holds_setup=holds_setup, margin=margin)
+                  view=view, unjudged_reason=reason, holds_setup=holds_setup,
+                  at_rest=at_rest, margin=margin)
     r.done()
     return cue

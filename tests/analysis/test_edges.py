@@ -251,3 +251,19 @@ def test_a_session_with_only_a_signal_says_a_hand_was_raised():
     assert silence.reason is Silence.LEFT_UNCOUNTED
     assert silence.message == load_spec("glute_bridge").messages["hand_raised"]
     assert sorted(SAYS_MOST) == sorted(NotCountedReason)  # every reason can be the one told
+
+
+@pytest.mark.parametrize(("rest", "top", "high"), [(0.4, 0.4, True), (0.05, 0.4, False), (0.05, 0.05, False)])
+def test_a_high_camera_is_told_from_the_rest_not_from_a_leg_lifted_at_the_top(rest, top, high):
+    # look_down: the far leg above the near one. A camera high above shows it at rest too; a leg
+    # lifted during the rep (a one-leg bridge) only at the top.
+    reps = [(1.0, {"hip_lift": (0.0, 0.4), "hip_line": (140.0, 150.0), "look_down": (rest, top)}),
+            (2.0, {"hip_lift": (0.4, 0.4), "hip_line": (150.0, 150.0), "look_down": (top, top)}),
+            (1.0, {"hip_lift": (0.4, 0.0), "hip_line": (150.0, 140.0), "look_down": (top, rest)}),
+            still(1.5, hip_lift=0.0, look_down=rest)] * 2
+    engine = run("glute_bridge", frames([still(2.0, hip_lift=0.0, look_down=rest)] + reps, BRIDGE_REST))
+    assert engine.rep_count == 2
+    assert ("camera_high" in {w.cue for w in engine.warnings}) is high
+    for rep in engine.reps:  # a top 30 degrees short of straight
+        assert rep.faults == ([] if high else ["hips_too_low"])
+        assert any("lower it to the floor" in u.reason for u in rep.unjudged) is high

@@ -125,7 +125,7 @@ class Engine:
 
     # ---- the frame step --------------------------------------------------------------------
     def update(self, t: float, values: dict[str, float]) -> list[Event]:
-        started, ended = self.frame_cues.update(t, values)
+        started, ended = self.frame_cues.update(t, values, at_rest=self.tracker.phase is Phase.REST)
         events = [Event(kind=EventKind.CUE, name=name) for name in started]
         for episode in ended:
             self._episode(episode)

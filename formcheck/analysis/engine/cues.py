@@ -45,13 +45,13 @@ class FrameCues:
         self._debounce = {c.name: Debounce(c.persist_s) for c in self.cues}
         self.open: dict[str, float] = {}  # cue -> when its episode began
 
-    def update(self, t: float, values: dict[str, float]) -> tuple[list[str], list[Episode]]:
-        """(cues that switched on, episodes that ended) on this frame."""
+    def update(self, t: float, values: dict[str, float], at_rest: bool) -> tuple[list[str], list[Episode]]:
+        """(cues that switched on, episodes that ended) on this frame; `at_rest`: between reps."""
         started, ended = [], []
         for cue in self.cues:
             value = values.get(cue.measure or "", math.nan)
-            if not math.isfinite(value):
-                continue  # unseen: hold the cue's state
+            if not math.isfinite(value) or (cue.at_rest and not at_rest):
+                continue  # unseen, or a rest cue during a rep: hold the cue's state
             debounce = self._debounce[cue.name]
             change = debounce.update(t, cue.fails(value))
             if change == "on":

@@ -97,8 +97,9 @@ class Grader:
         inside = (cycle.times >= cycle.window[0]) & (cycle.times <= cycle.window[1])
         top = [v for v, keep in zip(cycle.frames, inside, strict=True) if keep]
         for cue in self.view_cues:
-            failing = [cue.fails(v.get(cue.measure or "", math.nan)) for v in top]
-            if top and sum(failing) > len(top) / 2:
+            frames = cycle.setup_frames if cue.at_rest else top
+            failing = [cue.fails(v.get(cue.measure or "", math.nan)) for v in frames]
+            if frames and sum(failing) > len(frames) / 2:
                 return cue.unjudged_reason
         return None
 
