@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from formcheck.errors import FormcheckError, path_text
 from formcheck.reports import history
-from formcheck.reports.report import not_counted_message
+from formcheck.reports.report import not_counted_message, unjudged_lines
 from formcheck.spec.specs import ExerciseSpec, load_spec
 from formcheck.spec.vocabulary import Mode
 
@@ -55,8 +55,8 @@ def print_summary(report: dict, spec: ExerciseSpec, console: Console | None = No
         faults = item["faults"]
         words = f"[red]{escape('; '.join(spec.cue(f).message for f in faults))}[/]" if faults else "[green]good[/]"
         say(line + words)
-        for u in item.get("unjudged", []):
-            say(f"    [yellow]could not judge the {escape(spec.cue_label(u['cue']))}: {escape(u['reason'])}[/]")
+        for line in unjudged_lines(spec, item):
+            say(f"    [yellow]could not judge {escape(line)}[/]")
 
     status = "" if report["complete"] else \
         f" [yellow](partial result: {escape(report.get('incomplete_reason') or 'stopped early')})[/]"

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from formcheck.reports.history import StoredSession
-from formcheck.reports.report import not_counted_message
+from formcheck.reports.report import not_counted_message, unjudged_lines
 from formcheck.spec.specs import ExerciseSpec
 from formcheck.spec.vocabulary import CueWhen, Mode
 
@@ -210,8 +210,7 @@ def item_rows(report: dict[str, Any], spec: ExerciseSpec, pictures: dict[int, st
         rows.append({"index": item["index"], "side": side, "start_s": item["start_s"],
                      "end_s": item["end_s"], "seconds": item.get("seconds", item.get("hold_s", 0.0)),
                      "good_form_s": item.get("good_form_s"), "faults": faults,
-                     "unjudged": [f"Could not judge the {spec.cue_label(u['cue'])}: {u['reason']}"
-                                  for u in item.get("unjudged", [])],
+                     "unjudged": [f"Could not judge {line}" for line in unjudged_lines(spec, item)],
                      "picture": pictures.get(item["index"])})
     return rows
 

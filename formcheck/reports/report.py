@@ -119,6 +119,12 @@ def combined(segments: list[Report], *, source: dict[str, Any], model: str, comp
                   commands=[c for s in segments for c in s.commands])
 
 
+def unjudged_lines(spec: ExerciseSpec, item: dict[str, Any]) -> list[str]:
+    """"the knee: the camera looked down ...", once each: two cues on one measure (hips too low,
+    too high) left unjudged for one reason are one line."""
+    return list(dict.fromkeys(f"the {spec.cue_label(u['cue'])}: {u['reason']}" for u in item.get("unjudged", [])))
+
+
 def not_counted_message(spec: ExerciseSpec, item: dict[str, Any]) -> str:
     """What to tell the person about a movement left uncounted (a report's `not_counted` entry; a
     stored report from before entries carried their `message` has only the two first reasons)."""

@@ -128,6 +128,22 @@ def test_what_a_rep_could_not_judge_is_on_its_card():
     assert "Could not judge" not in html.split("<b>Rep 2</b>")[0].split("<b>Rep 1</b>")[1]
 
 
+def test_cues_on_one_measure_left_unjudged_for_one_reason_are_one_line(capsys):
+    # A high camera leaves hips_too_low and hips_too_high (both the shoulder-hip-knee) unjudged.
+    from formcheck.cli.console import print_summary
+
+    spec = load_spec("glute_bridge")
+    report, series = bridge_report(["good"])
+    why = spec.cue("camera_high").unjudged_reason
+    cues = ("hips_too_low", "hips_too_high", "feet_too_far")
+    report["reps"][0]["unjudged"] = [{"cue": c, "reason": why} for c in cues]
+    card = session_html(report, spec, series).split("<b>Rep 1</b>")[1].split("</div>")[0]
+    assert card.count("Could not judge the shoulder-hip-knee") == 1 and card.count("Could not judge the knee") == 1
+    print_summary(report, spec)
+    said = " ".join(capsys.readouterr().out.split())
+    assert said.count("could not judge the shoulder-hip-knee") == 1 and said.count("could not judge the knee") == 1
+
+
 def test_a_hold_exercise_without_sides_from_its_spec_alone(tmp_path):
     from formcheck.analysis.session import Session
     from formcheck.reports.progress import progress_html
