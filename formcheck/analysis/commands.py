@@ -83,8 +83,19 @@ class RaisedHandRule:
         return cls(**{k: float(v) for k, v in table.items()})
 
 
+_last: list = [None, None, [False, False]]  # the frame and rule last asked about, and the answer
+
+
 def raised_hands(frame: PoseFrame, rule: RaisedHandRule) -> list[bool]:
-    """Whether each hand (left, right) is raised in this frame."""
+    """Whether each hand (left, right) is raised in this frame. The frame pipeline asks twice a
+    frame (the stop watch, then the `hand_up` measure): the last answer is kept for the second."""
+    if _last[0] is frame and _last[1] == rule:
+        return list(_last[2])
+    _last[:] = [frame, rule, _raised_hands(frame, rule)]
+    return list(_last[2])
+
+
+def _raised_hands(frame: PoseFrame, rule: RaisedHandRule) -> list[bool]:
     if not frame.detected:
         return [False, False]
     xy = frame.xy
@@ -166,7 +177,7 @@ class RaisedHandWatch:
     def _still(self, frame: PoseFrame, hand: int) -> bool:
         """The raised wrist moved less than `still_speed` over the last 0.3 s."""
         xy = frame.xy
-        torso = float(np.linalg.norm(_mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xy, L.LEFT_HIP, L.RIGHT_HIP)))
+        torso = frame.torso_px
         if hand != self._hand:
             self._hand = hand
             self._wrists.clear()

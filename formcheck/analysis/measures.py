@@ -146,9 +146,7 @@ class MeasureComputer:
         xy = frame.xy
         shoulders = geometry.distance(xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER])
         hips = geometry.distance(xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP])
-        mid_sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
-        mid_hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
-        torso = geometry.distance(mid_sh, mid_hip)
+        torso = frame.torso_px
         return float(max(shoulders, hips) / torso) if torso > 0 else float("nan")
 
     def look_down(self, frame: PoseFrame) -> float:
@@ -161,9 +159,7 @@ class MeasureComputer:
         xy = frame.xy
         far = "right" if self.side == "left" else "left"
         rise = [xy[landmark(p, far)][1] - xy[landmark(p, self.side)][1] for p in ("knee", "ankle")]
-        mid_sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
-        mid_hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
-        torso = geometry.distance(mid_sh, mid_hip)
+        torso = frame.torso_px
         return float(-np.mean(rise) / torso) if torso > 0 else float("nan")
 
     def __call__(self, frame: PoseFrame, size: tuple[int, int]) -> dict[str, float]:

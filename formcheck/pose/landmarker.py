@@ -87,6 +87,13 @@ class PoseFrame:
     visibility: np.ndarray  # (33,) 0..1
     world: np.ndarray  # (33, 3) metres, hip-centred
 
+    @property
+    def torso_px(self) -> float:
+        """Shoulders (their middle) to hips (their middle) in the picture: the unit of body-relative lengths."""
+        xy = self.xy
+        shoulders = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
+        return float(np.linalg.norm(shoulders - (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2))
+
     def __post_init__(self) -> None:
         if self.xy.shape != (N_LANDMARKS, 2):
             raise ValueError(f"xy must have shape (33, 2), got {self.xy.shape}")
