@@ -16,6 +16,7 @@ from formcheck.analysis.pipeline import Ending, FramePipeline, Observed, SourceF
 from formcheck.analysis.session import FrameState
 from formcheck.coach.listen import Heard, Listener, open_listener
 from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
+from formcheck.coach.pain_count import HandSeen
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import (
     FULL_SCREEN_KEY,
@@ -81,6 +82,17 @@ class HandBetween:
         """A raised hand in the source's newest frame, if one came (a source at its own pace only)."""
         captured = source.frames.get(timeout=0) if source is not None and source.paced else None
         return captured is not None and self(captured, meaning)
+
+    def newest(self, source: LiveSource, wait_s: float) -> HandSeen | None:
+        """The next frame's raised hand (a pain number's answer: not a command), or None when no
+        frame came within `wait_s`."""
+        captured = source.frames.get(timeout=wait_s)
+        if captured is None or self._estimator is None:
+            return None
+        watch = self._watch
+        raised = watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False)) is not None
+        held_s = watch.rule.hold_s if raised else watch.held_s  # the hold is over: the hand went up hold_s ago
+        return HandSeen(t=captured.t, up_since=None if held_s is None else captured.t - held_s, raised=raised)
 
     def __call__(self, captured: Captured, meaning: CommandName = CommandName.STOP) -> bool:
         """`meaning`: what a raised hand says here (a stop; in the choice after one, go on)."""

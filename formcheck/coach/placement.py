@@ -17,7 +17,7 @@ import numpy as np
 from formcheck.analysis.setup_check import SetupCheck
 from formcheck.coach.live import EndReason
 from formcheck.coach.routine import Routine
-from formcheck.coach.routine_screen import ESC, RoutineEnded, Screen
+from formcheck.coach.routine_window import ESC, RoutineEnded, Screen
 from formcheck.coach.voice import Kind, Voice
 from formcheck.pose.filters import PoseSmoother
 from formcheck.pose.landmarker import PoseEstimator

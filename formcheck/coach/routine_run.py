@@ -21,7 +21,8 @@ from formcheck.coach.live import EndReason, LiveCoach, LiveOptions
 from formcheck.coach.loop import HandBetween, LoopHooks, coach_loop
 from formcheck.coach.placement import place_camera
 from formcheck.coach.routine import Progress, RoutineOptions, Stage
-from formcheck.coach.routine_screen import Asker, RoutineEnded, Screen
+from formcheck.coach.routine_screen import Asker
+from formcheck.coach.routine_window import RoutineEnded, Screen
 from formcheck.coach.voice import Voice
 from formcheck.coach.window import close_window, open_window
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame, model_label
@@ -205,7 +206,7 @@ class RoutineRunner:
             self._pain("after", routine.say("pain_after"))
 
     def _pain(self, which: str, question: str) -> int | None:
-        rating = self.asker.pain(question)
+        rating = self.asker.pain(question, self.source, self._hand)
         if rating is None:
             self.log.no_answer.append(which)
         return rating
@@ -213,8 +214,9 @@ class RoutineRunner:
     def _pain_stop(self, exercise: str, set_number: int) -> None:
         """After p: a rating, then skip (go on) or end (RoutineEnded: "pain")."""
         routine, log = self.routine, self.log
-        rating = self.asker.pain(routine.say("pain_during"))
         self._hand.after_a_stop()  # a hand still up from the stop is not the answer
+        rating = self.asker.pain(routine.say("pain_during"), self.source, self._hand)
+        self._hand.after_a_stop()  # nor one still up from the answer the choice
         choice = self.asker.choice(routine.say("pain_choice"), "se",
                                     lambda: self._hand.in_newest(self.source, CommandName.GO_ON))
         log.pain_during.append({"exercise": exercise, "set": set_number, "rating": rating,

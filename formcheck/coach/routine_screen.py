@@ -1,6 +1,6 @@
-"""The routine's window and questions: the picture with a strip of big text under it, countdowns,
-pain ratings and choices, each spoken and shown once, with a countdown to its default, answered by
-keys in the window, at the terminal (`--no-window`), or by keys fed in for tests; the end screen."""
+"""The routine's questions: countdowns, pain ratings and choices, each spoken and shown once, with a
+countdown to its default, answered by keys in the window, at the terminal (`--no-window`), by keys
+fed in for tests, by voice or by a raised hand; the end screen."""
 
 from __future__ import annotations
 
@@ -9,33 +9,23 @@ import sys
 import time
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
 from formcheck.analysis.commands import Command, CommandBy, CommandName
 from formcheck.coach.listen import Listener
 from formcheck.coach.live import EndReason
+from formcheck.coach.loop import HandBetween
+from formcheck.coach.pain_count import CountRule, PainCount
 from formcheck.coach.routine import Routine
+from formcheck.coach.routine_window import ENTER, ESC, Line, RoutineEnded, Screen
 from formcheck.coach.scripted_keys import ScriptedKeys
-from formcheck.coach.voice import Voice
-from formcheck.coach.window import FULL_SCREEN_KEY, WINDOW, screen_size, size_window, toggle_full_screen
-from formcheck.render.overlay import FONT, TEXT, Overlay, fit_scale
+from formcheck.coach.voice import Kind, Voice
+from formcheck.render.overlay import GOOD, TEXT
 from formcheck.video.live_sources import Captured, LiveSource
 
-Line = tuple[str, tuple, bool]  # text, colour, big
-STRIP_LINES = 4
-ENTER, ESC = (10, 13), 27
 TEN_AFTER_S = 1.2  # after a 1, a 0 within this long makes 10
 ANSWER_S = 30.0  # a question waits this long for its answer, then takes its default
 END_SCREEN_S = 60.0  # the end screen stays this long unless dismissed
-
-
-class RoutineEnded(Exception):
-    """The routine ends here (a key, the window closed, a stop for pain ended by the person)."""
-
-    def __init__(self, reason: EndReason) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class _WaitClock:
@@ -62,59 +52,6 @@ class _WaitClock:
         return captured
 
 
-class Screen:
-    """The window: the picture above, the routine's strip of big text below (fits the screen)."""
-
-    def __init__(self, window: bool) -> None:
-        self.window = window
-        self.size = (640, 480)
-        self.overlay = Overlay(None, self.size)
-        self.last: np.ndarray | None = None  # the last picture shown, behind rests and questions
-        self.screen = screen_size() if window else None
-
-    def size_for(self, size: tuple[int, int]) -> None:
-        self.size, self.overlay, self.last = size, Overlay(None, size), None
-        if self.window:
-            size_window((size[0], size[1] + self._strip_height()), self.screen)
-
-    def _strip_height(self) -> int:
-        return round(self.overlay.step * (STRIP_LINES + 0.4))
-
-    def compose(self, picture: np.ndarray, lines: list[Line]) -> np.ndarray:
-        self.last = picture
-        unit = self.overlay.unit
-        strip = np.zeros((self._strip_height(), picture.shape[1], 3), np.uint8)
-        limit = picture.shape[1] - 24 * unit
-        for i, (text, colour, big) in enumerate(lines[:STRIP_LINES]):
-            scale = fit_scale(text, self.overlay.big if big else self.overlay.small, limit)  # one line each
-            cv2.putText(strip, text, (round(12 * unit), round(self.overlay.step * (i + 0.9))), FONT, scale, colour,
-                        max(1, round(scale * 2)), cv2.LINE_AA)
-        return np.vstack([picture, strip])
-
-    def still(self, picture: np.ndarray | None, message: str, lines: list[Line]) -> np.ndarray:
-        """The picture dimmed, a message across it (the overlay's banner), the strip below."""
-        w, h = self.size
-        base = np.zeros((h, w, 3), np.uint8) if picture is None or picture.shape[:2] != (h, w) else \
-            (picture * 0.4).astype(np.uint8)
-        self.overlay.banner(base, message, TEXT)
-        shown = self.compose(base, lines)
-        self.last = picture
-        return shown
-
-    def show(self, image: np.ndarray, wait_ms: int) -> int:
-        if not self.window:
-            return -1
-        cv2.imshow(WINDOW, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        key = cv2.waitKey(wait_ms)
-        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-            raise RoutineEnded(EndReason.WINDOW_CLOSED)
-        key = -1 if key < 0 else key & 0xFF
-        if key == FULL_SCREEN_KEY:
-            toggle_full_screen()
-            return -1
-        return key
-
-
 class Asker:
     """Countdowns and questions, in the window or at the terminal; fed keys come first. Every question
     is spoken when it is shown."""
@@ -125,6 +62,7 @@ class Asker:
         self.terminal = sys.stdin.isatty()
         self.listener: Listener | None = None  # voice commands, when listened for
         self.commands: list[Command] = []  # the words acted on outside the exercises
+        self.count_rule = CountRule.shared()
 
     def said(self) -> CommandName | None:
         """The first command word heard since the last look, kept for the report."""
@@ -177,45 +115,63 @@ class Asker:
     def _countdown(self, left: float, default_key: str) -> Line:
         return self.routine.say(default_key, seconds=str(math.ceil(left))), TEXT, True
 
-    def pain(self, question: str) -> int | None:
-        """A 0-10 rating, or None: no answer (Enter, or none before the countdown ran out)."""
+    def pain(self, question: str, source: LiveSource | None = None, hand: HandBetween | None = None) -> int | None:
+        """A 0-10 rating, or None: no answer (Enter, or none before the countdown or the count ran
+        out). While `source` runs, the coach also counts 0 to 10 and a raised hand answers."""
         self.voice.say(question)  # also when a fed key answers it at once
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
+        count = PainCount(self.count_rule) if hand and source and not source.frames.closed else None
+        if count is None and not self.screen.window and not self.listener:
+            return self._pain_typed(question)
+        if count is not None:
+            self.voice.say(self.routine.say("pain_count"))
         if self.listener:
             self.listener.listen_for_numbers(True)
         try:
-            return self._pain_answered(question)
+            number = self._pain_waited(question, count, source, hand)
         finally:
             if self.listener:
                 self.listener.listen_for_numbers(False)
+        if number is not None:
+            self.voice.say(self.routine.say("pain_heard", number=str(number)))
+        return number
 
-    def _pain_answered(self, question: str) -> int | None:
-        if self.screen.window:
-            return self._pain_in_window(question)
-        if self.listener:  # no window: a number said, or none in ANSWER_S
-            end = time.monotonic() + ANSWER_S
-            while time.monotonic() < end:
-                if (number := self.listener.number()) is not None:
-                    return number
-                time.sleep(0.1)
-            return None
-        while self.terminal:
-            typed = input(f"{question} [0-10, Enter: no answer] ").strip()
-            if not typed:
-                return None
-            if typed.isdigit() and int(typed) <= 10:
-                return int(typed)
-        return None
-
-    def _pain_in_window(self, question: str) -> int | None:
+    def _pain_waited(self, question: str, count: PainCount | None, source: LiveSource | None,
+                     hand: HandBetween | None) -> int | None:
         one_at: float | None = None  # a 1 was pressed: 10 if a 0 follows
         end = time.monotonic() + ANSWER_S
-        while (left := end - time.monotonic()) > 0 or one_at is not None:
-            keys = "pain_keys_listening" if self.listener else "pain_keys"
-            lines = [(self.routine.say(keys), TEXT, False), self._countdown(left, "pain_default")]
-            key = self.screen.show(self.screen.still(self.screen.last, question, lines), 50)
+        held: int | None = None  # the number the hand now up would answer
+        while True:
+            left = end - time.monotonic()
+            if count is not None and source is not None and hand is not None:
+                seen = hand.newest(source, 0.0 if self.screen.window else 0.1)
+                if seen is not None:
+                    if seen.raised and (number := count.answer(seen.up_since)) is not None:
+                        return number
+                    held = None if seen.up_since is None else count.answer(seen.up_since)
+                    if (number := count.due(seen, quiet=not self.voice.speaking)) is not None:
+                        self.voice.say(str(number), Kind.COUNT)
+                    if count.over(seen):
+                        return None
+                    end = time.monotonic() + count.left_s(seen.t)
+                elif source.frames.closed:  # the recording ended: keys and words still answer
+                    count, held = None, None
+                    if not self.screen.window and not self.listener:
+                        return None
+            elif left <= 0 and one_at is None:
+                return None
+            key = -1
+            if self.screen.window:
+                lines = [(self.routine.say("pain_keys_listening" if self.listener else "pain_keys"), TEXT, False)]
+                if count is not None and count.current is not None:
+                    lines.append((self.routine.say("pain_count_held", number=str(held)) if held is not None else
+                                  self.routine.say("pain_count_now", number=str(count.current)), GOOD, True))
+                lines.append(self._countdown(left, "pain_default"))
+                key = self.screen.show(self.screen.still(self.screen.last, question, lines), 30)
+            elif count is None:
+                time.sleep(0.1)
             if self.listener and (number := self.listener.number()) is not None:
                 return number
             if one_at is not None and (key == ord("0") or time.monotonic() - one_at > TEN_AFTER_S or key >= 0):
@@ -226,6 +182,14 @@ class Asker:
                 if key != ord("1"):
                     return key - ord("0")
                 one_at = time.monotonic()
+
+    def _pain_typed(self, question: str) -> int | None:
+        while self.terminal:
+            typed = input(f"{question} [0-10, Enter: no answer] ").strip()
+            if not typed:
+                return None
+            if typed.isdigit() and int(typed) <= 10:
+                return int(typed)
         return None
 
     def choice(self, question: str, allowed: str, signalled: Callable[[], bool] | None = None) -> str:

@@ -159,7 +159,7 @@ def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
         raise FormcheckError(f"unknown exercise '{exercise}'; known exercises: {', '.join(known)}")
     path = folder / f"{exercise}.toml"
     data = common_data(folder)
-    for table in ("raised_hand", "voice_commands"):  # the frame pipeline's and the listener's, not an exercise's
+    for table in ("raised_hand", "voice_commands", "pain_count"):  # not an exercise's
         data.pop(table, None)
     own = read_toml(path)
     data["cues"] = list(data.get("cues", [])) + list(own.pop("cues", []))

@@ -266,18 +266,24 @@ def test_the_pain_key_stops_the_exercise_and_asks(tmp_path, clips, then):
         assert info["ended_by"] == "pain" and (stored.pain_before, stored.pain_after) == (4, 7)
 
 
+def stopped_then_prone(tmp_path: Path, gesture_clip: str, *options: str) -> dict:
+    """The mini routine on a folder of two clips, `gesture_clip` (a bridge stopped by a raised hand)
+    then the prone lift; its report."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i, name in enumerate((gesture_clip, PRONE)):
+        (clips / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
+    out = tmp_path / "routine.json"
+    done = run(routine_cmd(write(tmp_path, MINI), clips, out, *options), env={"XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text())
+
+
 @pytest.mark.slow
 def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
     """A raised hand in the bridge means what p means: the exercise stops there and the pain question follows."""
-    clips = tmp_path / "clips"
-    clips.mkdir()
-    for i, name in enumerate(("gesture_bridge", PRONE)):
-        (clips / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
-    out = tmp_path / "routine.json"
-    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--no-realtime", "--keys", "4 6 s",
-                           "--pain-after", "1"), env={"XDG_DATA_HOME": str(tmp_path)})
-    assert done.returncode == 0, done.stderr
-    report = json.loads(out.read_text())
+    report = stopped_then_prone(tmp_path, "gesture_bridge", "--no-window", "--no-realtime", "--keys", "4 6 s",
+                                "--pain-after", "1")
     first = report["routine"]["steps"][0]
     assert (first["exercise"], first["ended_by"], first["done"]) == ("glute_bridge", "pain", {"reps": 1})
     assert report["routine"]["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 6,
@@ -291,15 +297,7 @@ def test_the_routine_hears_a_raised_hand_as_pain(tmp_path):
 def test_a_hand_raised_again_after_a_pain_stop_skips_to_the_next_exercise(tmp_path):
     """No key after the stop: the hand that stopped the bridge comes down, a second raise answers
     "skip" (the hand still up from the stop does not), and the prone lift follows."""
-    clips = tmp_path / "clips"
-    clips.mkdir()
-    for i, name in enumerate(("gesture_bridge_twice", PRONE)):
-        (clips / f"{i + 1}_{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
-    out = tmp_path / "routine.json"
-    done = run(routine_cmd(write(tmp_path, MINI), clips, out, "--no-window", "--keys", "4 6", "--pain-after", "1"),
-               env={"XDG_DATA_HOME": str(tmp_path)})
-    assert done.returncode == 0, done.stderr
-    report = json.loads(out.read_text())
+    report = stopped_then_prone(tmp_path, "gesture_bridge_twice", "--no-window", "--keys", "4 6", "--pain-after", "1")
     assert report["routine"]["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 6,
                                                    "no_answer": False, "then": "skip"}]
     assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge", "prone_chest_lift"]
@@ -307,6 +305,20 @@ def test_a_hand_raised_again_after_a_pain_stop_skips_to_the_next_exercise(tmp_pa
     heard = [(c["command"], c["by"], c["t_s"]) for c in report["commands"]]
     assert [(c, by) for c, by, _ in heard] == [("stop", "gesture"), ("go on", "gesture")]
     assert heard[1][2] == pytest.approx(raises[1]["up_s"] + 1.5, abs=1.0)
+
+
+@pytest.mark.slow
+def test_after_a_pain_stop_a_hand_raised_at_a_number_of_the_count_answers_it(tmp_path):
+    """No key after the stop: the coach counts 0 to 10, the hand goes up after "3" (and stays up
+    while the count waits), "Pain 3" is the rating; a third raise skips to the prone lift."""
+    report = stopped_then_prone(tmp_path, "gesture_bridge_pain3", "--no-window", "--keys", "4", "--pain-after", "1")
+    assert report["routine"]["pain"]["during"] == [{"exercise": "glute_bridge", "set": 1, "rating": 3,
+                                                   "no_answer": False, "then": "skip"}]
+    assert [s["exercise"] for s in report["routine"]["steps"]] == ["glute_bridge", "prone_chest_lift"]
+    raises = labels("gesture_bridge_pain3")["gestures"]
+    heard = [(c["command"], c["by"]) for c in report["commands"]]
+    assert heard == [("stop", "gesture"), ("go on", "gesture")]  # the answer is a rating, not a command
+    assert report["commands"][1]["t_s"] == pytest.approx(raises[2]["up_s"] + 1.5, abs=1.0)
 
 
 @pytest.mark.slow
