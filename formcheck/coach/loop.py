@@ -83,16 +83,17 @@ class HandBetween:
         captured = source.frames.get(timeout=0) if source is not None and source.paced else None
         return captured is not None and self(captured, meaning)
 
-    def newest(self, source: LiveSource, wait_s: float) -> HandSeen | None:
-        """The next frame's raised hand (a pain number's answer: not a command), or None when no
-        frame came within `wait_s`."""
+    def newest(self, source: LiveSource, wait_s: float) -> tuple[Captured, HandSeen] | None:
+        """The next frame and its raised hand (a pain number's answer: not a command), or None when
+        no frame came within `wait_s`."""
         captured = source.frames.get(timeout=wait_s)
         if captured is None or self._estimator is None:
             return None
         watch = self._watch
         raised = watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False)) is not None
         held_s = watch.rule.hold_s if raised else watch.held_s  # the hold is over: the hand went up hold_s ago
-        return HandSeen(t=captured.t, up_since=None if held_s is None else captured.t - held_s, raised=raised)
+        return captured, HandSeen(t=captured.t, up_since=None if held_s is None else captured.t - held_s,
+                                  raised=raised)
 
     def __call__(self, captured: Captured, meaning: CommandName = CommandName.STOP) -> bool:
         """`meaning`: what a raised hand says here (a stop; in the choice after one, go on)."""

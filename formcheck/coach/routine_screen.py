@@ -143,11 +143,14 @@ class Asker:
         one_at: float | None = None  # a 1 was pressed: 10 if a 0 follows
         end = time.monotonic() + ANSWER_S
         held: int | None = None  # the number the hand now up would answer
+        picture = self.screen.last
         while True:
             left = end - time.monotonic()
             if count is not None and source is not None and hand is not None:
-                seen = hand.newest(source, 0.0 if self.screen.window else 0.1)
-                if seen is not None:
+                picture = self.screen.last
+                if (newest := hand.newest(source, 0.0 if self.screen.window else 0.1)) is not None:
+                    captured, seen = newest
+                    picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb  # see the hand go up
                     if seen.raised and (number := count.answer(seen.up_since)) is not None:
                         return number
                     held = None if seen.up_since is None else count.answer(seen.up_since)
@@ -169,7 +172,7 @@ class Asker:
                     lines.append((self.routine.say("pain_count_held", number=str(held)) if held is not None else
                                   self.routine.say("pain_count_now", number=str(count.current)), GOOD, True))
                 lines.append(self._countdown(left, "pain_default"))
-                key = self.screen.show(self.screen.still(self.screen.last, question, lines), 30)
+                key = self.screen.show(self.screen.still(picture, question, lines), 30)
             elif count is None:
                 time.sleep(0.1)
             if self.listener and (number := self.listener.number()) is not None:
