@@ -23,6 +23,8 @@ import pickle
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from bench import pose_store
 from formcheck.analysis.session import Session
 from formcheck.pose.filters import PoseSmoother
@@ -100,7 +102,7 @@ def score(results: list[tuple[str, dict, dict]]) -> tuple[dict, list]:
             s["verdict_ok"] += ok
             mistakes += not ok
             if holds and g:
-                s["hold_err"].append(abs(g["seconds"] - w["seconds"]))
+                s["hold_err"].append(g["seconds"] - w["seconds"])  # signed: found minus true
                 s["side_n"] += 1
                 s["side_ok"] += g["side"] == w["side"]
             for cue in (c.name for c in spec.cues if not c.view):
@@ -120,11 +122,14 @@ def score(results: list[tuple[str, dict, dict]]) -> tuple[dict, list]:
 def table(scores: dict, worst: list, title: str) -> str:
     ex_stats, cue_stats = scores["exercises"], scores["cues"]
     lines = [f"## {title}", "",
-             "| exercise | clips | exact count | verdict right (reps/holds) | hold error s | sides |",
+             "| exercise | clips | exact count | verdict right (reps/holds) | hold error s: median (mean, max; "
+             "bias) | sides |",
              "|---|---|---|---|---|---|"]
     total = {"clips": 0, "exact": 0, "items": 0, "ok": 0}
     for ex, s in sorted(ex_stats.items()):
-        hold = f"{sum(s['hold_err']) / len(s['hold_err']):.2f} (max {max(s['hold_err']):.2f})" if s["hold_err"] else "-"
+        errors = np.array(s["hold_err"])
+        hold = f"{np.median(abs(errors)):.2f} (mean {np.mean(abs(errors)):.2f}, max {np.max(abs(errors)):.2f}; " \
+               f"bias {np.median(errors):+.2f})" if len(errors) else "-"
         side = f"{s['side_ok']}/{s['side_n']}" if s["side_n"] else "-"
         lines.append(f"| {ex} | {s['clips']} | {s['exact']}/{s['clips']} | {s['verdict_ok']}/{s['items']} | {hold} "
                      f"| {side} |")

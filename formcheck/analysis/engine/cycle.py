@@ -3,8 +3,7 @@
 A cycle starts when the drive measure rises `enter` above its rest level and ends when it comes
 back below `exit` (hysteresis, so jitter at a threshold never counts twice), or settles still and
 low after the feet or hands were re-placed. The top is the stretch where the drive stays within
-`top_band` (a fraction of the cycle's own amplitude) of its peak.
-"""
+`top_band` (a fraction of the cycle's own amplitude) of its peak."""
 
 from __future__ import annotations
 
@@ -247,8 +246,7 @@ class CycleTracker:
         """(start, end) of the top: first and last frame within the band of the peak.
 
         The peak is taken on a 5-frame running median, so one stray pose estimate neither sets
-        it nor, with first-to-last, splits a long hold in two.
-        """
+        it nor, with first-to-last, splits a long hold in two."""
         smooth = running_median(np.asarray(self._drives), 5)
         peak = float(np.nanmax(smooth))
         inside = np.flatnonzero(smooth >= peak - self._band(peak))
@@ -261,8 +259,8 @@ class CycleTracker:
         The sink and the return ease in and out, so a band as wide as the peak band (which must
         absorb a long hold's drift) catches them early and late; beside each edge the plateau is
         flat, so a narrow band fits there, and a level that follows the plateau lets the hold drift.
-        Searched among the frames high in the cycle (not a pause on the way, as a side switch makes).
-        """
+        Searched high in the cycle (not a pause on the way, as a side switch makes); the end is moved
+        `return_lag_s` earlier."""
         assert self.rest_level is not None and self.rs.edge_band is not None
         smooth = running_median(np.asarray(self._drives), 5)
         times = np.asarray(self._times)
@@ -278,7 +276,9 @@ class CycleTracker:
         end = np.flatnonzero(x >= behind - self.rs.edge_band)
         if not len(start) or not len(end) or start[0] >= end[-1]:
             return self._window
-        return float(times[lo + start[0]]), float(times[lo + end[-1]])
+        first = float(times[lo + start[0]])
+        lag = self.rs.return_lag_s if lo + end[-1] < len(smooth) - 1 else 0.0  # none: the recording's end cut it
+        return first, max(first, float(times[lo + end[-1]]) - lag)
 
     def _settled(self) -> bool:
         """The drive has stopped rising: the person is holding the top, not passing through."""
