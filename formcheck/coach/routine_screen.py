@@ -153,7 +153,9 @@ class Asker:
                     picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb  # see the hand go up
                     if seen.raised and (number := count.answer(seen.up_since)) is not None:
                         return number
-                    held = None if seen.up_since is None else count.answer(seen.up_since)
+                    was, held = held, None if seen.up_since is None else count.answer(seen.up_since)
+                    if held is not None and held != was:  # said once a raise: what holding it will answer
+                        self.voice.say(self.routine.say("pain_count_held", number=str(held)), Kind.PROMPT)
                     if (number := count.due(seen, quiet=not self.voice.speaking)) is not None:
                         self.voice.say(str(number), Kind.COUNT)
                     if count.over(seen):
