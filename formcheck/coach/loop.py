@@ -75,6 +75,11 @@ class HandBetween:
         self._estimator = estimator
         self._smoother, self._watch = PoseSmoother(), RaisedHandWatch(self._watch.rule)
 
+    @property
+    def watching(self) -> bool:
+        """A source's pose model is in use: its frames can be watched."""
+        return self._estimator is not None
+
     def after_a_stop(self) -> None:
         self._watch.after_a_stop()
 

@@ -122,7 +122,7 @@ class Asker:
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
-        count = PainCount(self.count_rule) if hand and source and not source.frames.closed else None
+        count = PainCount(self.count_rule) if hand and hand.watching and source and not source.frames.closed else None
         if count is None and not self.screen.window and not self.listener:
             return self._pain_typed(question)
         if count is not None:
@@ -165,7 +165,7 @@ class Asker:
                     count, held = None, None
                     if not self.screen.window and not self.listener:
                         return None
-            elif left <= 0 and one_at is None:
+            if left <= 0 and one_at is None:  # also when frames stopped coming during the count
                 return None
             key = -1
             if self.screen.window:
