@@ -117,12 +117,15 @@ class Asker:
 
     def pain(self, question: str, source: LiveSource | None = None, hand: HandBetween | None = None) -> int | None:
         """A 0-10 rating, or None: no answer (Enter, or none before the countdown or the count ran
-        out). While `source` runs, the coach also counts 0 to 10 and a raised hand answers."""
+        out). While `source` runs (and no word is listened for), the coach also counts 0 to 10 and a
+        raised hand answers."""
         self.voice.say(question)  # also when a fed key answers it at once
         answer = self.scripted.answer()
         if answer is not None:
             return int(answer) if answer.isdigit() and int(answer) <= 10 else None
-        count = PainCount(self.count_rule) if hand and hand.watching and source and not source.frames.closed else None
+        # Listening for the number said, the coach does not count aloud: its own voice would drown the answer.
+        counting = hand is not None and hand.watching and not self.listener and source and not source.frames.closed
+        count = PainCount(self.count_rule) if counting else None
         if count is None and not self.screen.window and not self.listener:
             return self._pain_typed(question)
         if count is not None:
