@@ -72,10 +72,9 @@ class RepSpec:
     exit: float  # drive back below this: the rep has ended (hysteresis: exit < enter)
     top_band: float  # within this fraction of the rep's amplitude from its peak is "the top"
     top_band_min: float  # ... but never narrower than this (drive units): pose jitter
-    # holds: each edge of the top is where the drive comes within this (drive units) of the
-    # plateau beside it, not of the peak (a long hold drifts; the peak band starts early)
-    edge_band: float | None
-    return_lag_s: float  # ... and the end this much earlier: the smoothing is slowest to follow a start from stillness
+    edge_band: float | None  # holds: each edge where the drive comes this near the plateau beside it
+    return_lag_s: float  # ... the end this much earlier: the smoothing is slowest to follow a start from stillness
+    steady_frames: int  # levels are crossed on the median of this many frames (pose glitches)
     falling: bool  # the drive falls, not rises, as the body leaves rest
     counter_enter: float | None  # an excursion this far the other way belongs to the rep (cat-cow)
     settle_s: float  # the top is judged once it has been steady this long
@@ -257,11 +256,12 @@ def _parse_cycle(r: Reader, measure_name) -> RepSpec:
     sides = tuple(r.get("sides", list, "two side names", ["left", "right"]))
     if len(sides) != 2 or not all(isinstance(s, str) for s in sides):
         raise r.fail("sides", "two side names", list(sides))
+    steady = int(r.number("steady_frames", 5, positive=True))
     cycle = RepSpec(
         drive=measure_name(r, "drive"), enter=r.number("enter"), exit=r.number("exit"),
         top_band=r.number("top_band", positive=True), top_band_min=r.number("top_band_min", 0.0),
         edge_band=r.number("edge_band", None, positive=True), return_lag_s=r.seconds("return_lag_s", 0.0, zero_ok=True),
-        falling=r.get("falling", bool, "true or false", False),
+        falling=r.get("falling", bool, "true or false", False), steady_frames=steady,
         counter_enter=r.number("counter_enter", None, positive=True), settle_s=r.seconds("settle_s", 0.3),
         min_rep_s=r.seconds("min_rep_s", 1.0), min_top_s=r.seconds("min_top_s", 0.0, zero_ok=True),
         side_from=measure_name(r, "side_from", None), sides=sides,  # type: ignore[arg-type]

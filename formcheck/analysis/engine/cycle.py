@@ -122,7 +122,7 @@ class CycleTracker:
         self._drives: list[float] = []
         self._window: tuple[float, float] = (0.0, 0.0)
         self.dt = 0.0  # seconds since the previous frame with a drive
-        self._recent: deque[float] = deque(maxlen=5)  # the last raw drives
+        self._recent: deque[float] = deque(maxlen=self.rs.steady_frames)  # the last raw drives
         self._steady = math.nan  # their median: what the levels are crossed on
 
     def drive(self, values: dict[str, float]) -> float:
@@ -133,8 +133,8 @@ class CycleTracker:
         raw = self.drive(values)
         if not math.isfinite(raw):
             return Step.NONE  # landmarks unseen: hold the state
-        # Levels are crossed on the median of the last 5 frames: a stray pose estimate or two neither
-        # ends a cycle nor sets the rest level (the peak has its own median, see `_top_window`).
+        # Levels are crossed on the median of the last `steady_frames`: a stray pose estimate or two
+        # neither ends a cycle nor sets the rest level (the peak has its own median, see `_top_window`).
         self._recent.append(raw)
         drive = self._steady = float(np.median(self._recent))
         self.dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
