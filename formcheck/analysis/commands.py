@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import FormcheckError
 from formcheck.pose.landmarker import Landmark, PoseFrame
-from formcheck.resources import bundled_specs_dir
-from formcheck.spec.specs import common_data
+from formcheck.spec.common import common_rule
 
 L = Landmark
 ARMS = ((L.LEFT_SHOULDER, L.LEFT_WRIST), (L.RIGHT_SHOULDER, L.RIGHT_WRIST))
@@ -76,11 +74,7 @@ class RaisedHandRule:
     @classmethod
     def shared(cls, folder: Path | None = None) -> RaisedHandRule:
         """The rule in the specs folder's `_common.toml` (the bundled one when it has none)."""
-        table = common_data(folder).get("raised_hand") or common_data(bundled_specs_dir()).get("raised_hand")
-        names = {f.name for f in fields(cls)}
-        if not isinstance(table, dict) or set(table) != names:
-            raise FormcheckError(f"_common.toml: [raised_hand] needs exactly {sorted(names)}")
-        return cls(**{k: float(v) for k, v in table.items()})
+        return common_rule(cls, "raised_hand", folder)
 
 
 _last: list = [None, None, [False, False]]  # the frame and rule last asked about, and the answer

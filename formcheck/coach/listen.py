@@ -21,7 +21,7 @@ from pathlib import Path
 from formcheck.analysis.commands import CommandName
 from formcheck.errors import FormcheckError
 from formcheck.resources import bundled_specs_dir
-from formcheck.spec.specs import common_data
+from formcheck.spec.common import common_data
 
 RATE = 16000  # the acoustic model's sampling rate
 CHUNK_S = 0.1  # sound is fed in pieces this long

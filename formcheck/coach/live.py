@@ -28,7 +28,8 @@ from formcheck.coach.voice import Kind, Voice
 from formcheck.pose.landmarker import PoseFrame, model_label
 from formcheck.render.overlay import BAD, GOOD
 from formcheck.reports.report import LiveBlock, Report, VoiceBlock, build_report, measure_series
-from formcheck.spec.specs import ExerciseSpec, common_messages, exercise_ids, load_spec
+from formcheck.spec.common import common_messages
+from formcheck.spec.specs import ExerciseSpec, exercise_ids, load_spec
 from formcheck.spec.vocabulary import Mode
 from formcheck.video.files import VideoInfo
 from formcheck.video.live_sources import LiveSource

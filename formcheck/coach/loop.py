@@ -31,7 +31,7 @@ from formcheck.pose.filters import PoseSmoother
 from formcheck.pose.landmarker import PoseEstimator, PoseFrame
 from formcheck.render.overlay import BAD, Overlay
 from formcheck.reports.report import Report
-from formcheck.spec.specs import common_messages
+from formcheck.spec.common import common_messages
 from formcheck.video.live_sources import Captured, LiveSource
 
 HAND_SHOWN_AFTER_S = 0.3  # a hand up this long is shown as on its way to a stop
@@ -95,16 +95,20 @@ class HandBetween:
         if captured is None or self._estimator is None:
             return None
         watch = self._watch
-        raised = watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False)) is not None
+        raised = self._watched(captured) is not None
         held_s = watch.rule.hold_s if raised else watch.held_s  # the hold is over: the hand went up hold_s ago
         return captured, HandSeen(t=captured.t, up_since=None if held_s is None else captured.t - held_s,
                                   raised=raised)
+
+    def _watched(self, captured: Captured) -> Command | None:
+        assert self._estimator is not None
+        return self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
 
     def __call__(self, captured: Captured, meaning: CommandName = CommandName.STOP) -> bool:
         """`meaning`: what a raised hand says here (a stop; in the choice after one, go on)."""
         if self._estimator is None:
             return False
-        heard = self._watch(self._smoother(self._estimator.detect(captured.rgb, captured.t), False))
+        heard = self._watched(captured)
         if heard is not None:
             self.commands.append(replace(heard, command=meaning))
             self.voice.say(self.said_for[meaning])

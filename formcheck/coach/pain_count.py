@@ -9,12 +9,10 @@ recording read as fast as it decodes counts on its clock)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from formcheck.errors import FormcheckError
-from formcheck.resources import bundled_specs_dir
-from formcheck.spec.specs import common_data
+from formcheck.spec.common import common_rule
 
 HIGHEST = 10
 
@@ -28,11 +26,7 @@ class CountRule:
 
     @classmethod
     def shared(cls, folder: Path | None = None) -> CountRule:
-        table = common_data(folder).get("pain_count") or common_data(bundled_specs_dir()).get("pain_count")
-        names = {f.name for f in fields(cls)}
-        if not isinstance(table, dict) or set(table) != names:
-            raise FormcheckError(f"_common.toml: [pain_count] needs exactly {sorted(names)}")
-        return cls(**{k: float(v) for k, v in table.items()})
+        return common_rule(cls, "pain_count", folder)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -150,7 +150,6 @@ class Asker:
         while True:
             left = end - time.monotonic()
             if count is not None and source is not None and hand is not None:
-                picture = self.screen.last
                 if (newest := hand.newest(source, 0.0 if self.screen.window else 0.1)) is not None:
                     captured, seen = newest
                     picture = captured.rgb[:, ::-1] if source.mirror else captured.rgb  # see the hand go up

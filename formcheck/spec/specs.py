@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import FormcheckError
-from formcheck.resources import SPECS_ENV, bundled_specs_dir, specs_dir
+from formcheck.resources import SPECS_ENV, specs_dir
+from formcheck.spec.common import common_data
 from formcheck.spec.reader import Reader, read_toml
 from formcheck.spec.vocabulary import BUILTIN_MEASURES, POINT_NAMES, CueWhen, MeasureKind, Mode, RepMetric, Statistic
 
@@ -166,19 +167,6 @@ def load_spec(exercise: str, folder: Path | None = None) -> ExerciseSpec:
     data["messages"] = dict(data.get("messages", {})) | dict(own.pop("messages", {}))
     data.update(own)
     return _parse(data, path)
-
-
-def common_data(folder: Path | None = None) -> dict[str, Any]:
-    """`_common.toml`: the cues and messages every exercise shares; a folder without one (a
-    physiotherapist's own exercise) shares the bundled one."""
-    common = (folder or specs_dir()) / "_common.toml"
-    bundled = bundled_specs_dir() / "_common.toml"
-    return read_toml(common if common.is_file() else bundled)
-
-
-def common_messages(folder: Path | None = None) -> dict[str, str]:
-    """The shared messages, for moments with no exercise chosen yet."""
-    return {k: str(v) for k, v in common_data(folder).get("messages", {}).items()}
 
 
 def _parse(data: dict[str, Any], path: Path) -> ExerciseSpec:
